@@ -1,0 +1,295 @@
+"""From a :class:`CellDesign` and the material parameter file to PyBaMM parameters.
+
+Every PyBaMM value is either read from a parameter file in ``parameter_sets/`` (where
+each entry carries its provenance: measured, literature, derived or fitted) or derived
+here from the cell design by a formula written out in :class:`CellGeometry`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import pybamm
+import yaml
+from pydantic import Field
+
+from . import materials
+from .schema import Binder, CellDesign, InputError, _Strict, validate
+
+F = 96485.33212  # [C.mol-1]
+MAH_PER_G_TO_C_PER_KG = 3.6e3  # 1 mAh/g = 3.6 C/g = 3.6e3 C/kg
+LI_MOLAR_VOLUME = 1.30e-5  # [m3.mol-1] Li metal, 6.94 g/mol / 0.534 g/cm3 (CRC Handbook)
+
+DATA_DIR = Path(__file__).resolve().parent / "_data"
+REPO_DIR = Path(__file__).resolve().parent.parent
+
+
+def resource_dir(name: str) -> Path:
+    """A top-level data folder (``parameter_sets``, ``experiments``, ``validation``).
+
+    Installed wheels carry them under ``assb_sim/_data``; a source checkout has them at
+    the repository root.
+    """
+    for base in (DATA_DIR, REPO_DIR):
+        if (base / name).is_dir():
+            return base / name
+    raise FileNotFoundError(f"data folder '{name}' not found next to assb_sim")
+
+
+class Entry(_Strict):
+    """One parameter value and where it comes from."""
+
+    value: float | str
+    provenance: Literal["measured", "literature", "derived", "fitted", "assumed"]
+    source: str = Field(min_length=1)
+    unit: str = ""
+
+
+def read_yaml(path: Path) -> object:
+    """Parse a YAML file, reporting unreadable or malformed files in one line."""
+    try:
+        return yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise InputError(f"{path}: cannot read ({err.strerror})") from None
+    except yaml.YAMLError as err:
+        raise InputError(f"{path}: malformed YAML ({str(err).splitlines()[0]})") from None
+
+
+def load_entries(path: Path) -> dict[str, Entry]:
+    """A parameter file: ``name: {value, provenance, source, unit}`` per entry."""
+    raw = read_yaml(path)
+    if not isinstance(raw, dict):
+        raise InputError(f"{path}: expected a mapping of parameter entries")
+    out = {}
+    for name, entry in raw.items():
+        try:
+            out[name] = validate(Entry, entry)
+        except InputError as err:
+            raise InputError(f"{path}: {name}.{err}") from None
+    return out
+
+
+def _values(entries: dict[str, Entry]) -> dict[str, float | str]:
+    return {name: e.value for name, e in entries.items()}
+
+
+def load_cell_design(path: Path | None = None) -> CellDesign:
+    """The cell design of a provenance-tagged YAML file (default: the paper's cell)."""
+    path = path or resource_dir("parameter_sets") / "paper_cell.yaml"
+    entries = load_entries(path)
+    nested: dict = {}
+    for name, entry in entries.items():
+        head, _, leaf = name.rpartition(".")
+        (nested.setdefault(head, {}) if head else nested)[leaf] = entry.value
+    return validate(CellDesign, nested)
+
+
+def binder_names() -> list[str]:
+    return sorted(p.stem for p in (resource_dir("parameter_sets") / "binders").glob("*.yaml"))
+
+
+def load_binder(name_or_path: str | Path) -> Binder:
+    """A binder by registered name (``NBR-A``) or from a YAML file."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = resource_dir("parameter_sets") / "binders" / f"{name_or_path}.yaml"
+        if not path.is_file():
+            raise InputError(
+                f"binder: unknown name {str(name_or_path)!r} (known: {', '.join(binder_names())})"
+            )
+    entries = load_entries(path)
+    return validate(Binder, {"name": path.stem} | _values(entries))
+
+
+@dataclass(frozen=True)
+class CellGeometry:
+    """SI quantities derived from a :class:`CellDesign` (formulas in docs/model.md)."""
+
+    design: CellDesign
+
+    @property
+    def area(self) -> float:
+        """Electrode area [m2] = die area."""
+        return math.pi * (self.design.separator.diameter_mm * 1e-3 / 2) ** 2
+
+    @property
+    def active_loading(self) -> float:
+        """Active material (graphite + Si) per electrode area [kg.m-2]."""
+        return self.design.electrode.loading_mg_cm2 * 1e-2
+
+    @property
+    def si_mass_fraction(self) -> float:
+        return self.design.electrode.si_wt_pct_of_active / 100
+
+    @cached_property
+    def solid_volumes(self) -> dict[str, float]:
+        """Volume per electrode area [m] of each solid: mass per area / density."""
+        e = self.design.electrode
+        m_am = self.active_loading
+        per_am = 1 / e.active_material_wt_pct
+        return {
+            "graphite": m_am * (1 - self.si_mass_fraction) / (e.graphite_density_g_cm3 * 1e3),
+            "si": m_am * self.si_mass_fraction / (e.si_density_g_cm3 * 1e3),
+            "electrolyte": m_am * e.electrolyte_wt_pct * per_am / (e.electrolyte_density_g_cm3 * 1e3),
+            "binder": m_am * e.binder_wt_pct * per_am / (e.binder_density_g_cm3 * 1e3),
+        }
+
+    @property
+    def electrode_thickness(self) -> float:
+        """Pristine electrode thickness [m] = solid volume per area / (1 - porosity)."""
+        return sum(self.solid_volumes.values()) / (1 - self.design.electrode.porosity)
+
+    def volume_fraction(self, solid: str) -> float:
+        return self.solid_volumes[solid] / self.electrode_thickness
+
+    @property
+    def separator_thickness(self) -> float:
+        """LPSCl pellet thickness [m] = mass / (density * area * (1 - porosity))."""
+        s = self.design.separator
+        density = self.design.electrode.electrolyte_density_g_cm3 * 1e3
+        return s.electrolyte_mass_mg * 1e-6 / (density * self.area * (1 - s.porosity))
+
+    @property
+    def c_max_graphite(self) -> float:
+        """[mol.m-3] = practical capacity * density / F."""
+        e = self.design.electrode
+        return e.graphite_capacity_mAh_g * MAH_PER_G_TO_C_PER_KG * e.graphite_density_g_cm3 * 1e3 / F
+
+    @property
+    def c_max_si(self) -> float:
+        """[mol.m-3] = practical capacity * density / F."""
+        e = self.design.electrode
+        return e.si_capacity_mAh_g * MAH_PER_G_TO_C_PER_KG * e.si_density_g_cm3 * 1e3 / F
+
+    @property
+    def practical_capacity_mAh_g(self) -> float:
+        """Capacity of the graphite/Si mixture per gram of active material [mAh/g]."""
+        e = self.design.electrode
+        x = self.si_mass_fraction
+        return (1 - x) * e.graphite_capacity_mAh_g + x * e.si_capacity_mAh_g
+
+    @property
+    def one_c_current_density(self) -> float:
+        """1C [A.m-2] as the paper defines it (0.15 C = 0.31 mA/cm2 at 3.1 mg/cm2)."""
+        return self.design.rate_reference_capacity_mAh_g * MAH_PER_G_TO_C_PER_KG * self.active_loading / 3600
+
+    def mAh_g(self, charge_C: float) -> float:
+        """Cell charge [C] -> mAh per gram of active material."""
+        return charge_C / MAH_PER_G_TO_C_PER_KG / (self.active_loading * self.area)
+
+    def mAh_cm2(self, charge_C: float) -> float:
+        """Cell charge [C] -> mAh per cm2 of electrode."""
+        return charge_C / 3.6 / (self.area * 1e4)
+
+
+def _pristine_stoichiometry(ocp, potential: float) -> float:
+    """Stoichiometry at which ``ocp`` equals ``potential`` (bisection; OCPs fall with x)."""
+    lo, hi = 1e-9, 0.5
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if ocp(pybamm.Scalar(mid)).evaluate().item() > potential:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+PHASES = {"Primary": "graphite", "Secondary": "si"}
+
+
+def parameter_values(design: CellDesign, materials_file: Path | None = None) -> pybamm.ParameterValues:
+    """PyBaMM parameters of the half cell: material file values + values derived from ``design``."""
+    geo = CellGeometry(design)
+    entries = load_entries(materials_file or resource_dir("parameter_sets") / "materials.yaml")
+    values = _values(entries)
+    pristine_V = float(values.pop("Pristine electrode potential [V]"))
+    T = design.temperature_C + 273.15
+    e = design.electrode
+    side = math.sqrt(geo.area)
+    phase = {
+        "Primary": {
+            "Positive electrode OCP [V]": materials.graphite_ocp_Ai2020,
+            "Positive electrode exchange-current density [A.m-2]": materials.graphite_exchange_current_density,
+            "Positive particle diffusivity [m2.s-1]": materials.graphite_diffusivity,
+            "Maximum concentration in positive electrode [mol.m-3]": geo.c_max_graphite,
+            "Positive electrode active material volume fraction": geo.volume_fraction("graphite"),
+            "Positive particle radius [m]": e.graphite_particle_size_um * 1e-6 / 2,
+            "Positive electrode density [kg.m-3]": e.graphite_density_g_cm3 * 1e3,
+        },
+        "Secondary": {
+            "Positive electrode OCP [V]": materials.silicon_ocp_average_Mark2016,
+            "Positive electrode lithiation OCP [V]": materials.silicon_ocp_lithiation_Mark2016,
+            "Positive electrode delithiation OCP [V]": materials.silicon_ocp_delithiation_Mark2016,
+            "Positive electrode exchange-current density [A.m-2]": materials.silicon_exchange_current_density,
+            "Positive particle diffusivity [m2.s-1]": materials.silicon_diffusivity,
+            "Maximum concentration in positive electrode [mol.m-3]": geo.c_max_si,
+            "Positive electrode active material volume fraction": geo.volume_fraction("si"),
+            "Positive particle radius [m]": e.si_particle_size_nm * 1e-9 / 2,
+            "Positive electrode density [kg.m-3]": e.si_density_g_cm3 * 1e3,
+        },
+    }
+    pristine_x = {
+        "Primary": _pristine_stoichiometry(materials.graphite_ocp_Ai2020, pristine_V),
+        "Secondary": _pristine_stoichiometry(materials.silicon_ocp_average_Mark2016, pristine_V),
+    }
+    for p, items in phase.items():
+        for name, v in items.items():
+            values[f"{p}: {name}"] = v
+        values[f"{p}: Initial concentration in positive electrode [mol.m-3]"] = (
+            pristine_x[p] * items["Maximum concentration in positive electrode [mol.m-3]"]
+        )
+    # "Each phase: X" entries hold per-area values shared by graphite and Si
+    for name in [n for n in list(values) if n.startswith("Each phase: ")]:
+        v = values.pop(name)
+        for p in phase:
+            values[f"{p}: {name.removeprefix('Each phase: ')}"] = v
+    sigma_25 = _conductivity_at_25C(design, values)
+    values.update(
+        {
+            "LPSCl reference ionic conductivity [S.m-1]": sigma_25,
+            "Electrolyte conductivity [S.m-1]": materials.lpscl_conductivity,
+            "Exchange-current density for lithium metal electrode [A.m-2]": (
+                materials.lithium_metal_exchange_current_density
+            ),
+            "Positive electrode thickness [m]": geo.electrode_thickness,
+            "Positive electrode porosity": geo.volume_fraction("electrolyte"),
+            "Separator thickness [m]": geo.separator_thickness,
+            "Separator porosity": 1 - design.separator.porosity,
+            "Negative electrode thickness [m]": design.li_foil_thickness_um * 1e-6,
+            "Positive current collector thickness [m]": design.current_collector_thickness_um * 1e-6,
+            "Electrode height [m]": side,
+            "Electrode width [m]": side,
+            "Nominal cell capacity [A.h]": geo.one_c_current_density * geo.area * 1.0,  # 1C for 1 h
+            "Current function [A]": geo.one_c_current_density * geo.area,
+            "Ambient temperature [K]": T,
+            "Initial temperature [K]": T,
+            "Reference temperature [K]": T,
+            "Open-circuit voltage at 0% SOC [V]": values["Upper voltage cut-off [V]"],
+            "Open-circuit voltage at 100% SOC [V]": values["Lower voltage cut-off [V]"],
+            "Lithium metal partial molar volume [m3.mol-1]": LI_MOLAR_VOLUME,
+        }
+    )
+    return pybamm.ParameterValues(values)
+
+
+def _conductivity_at_25C(design: CellDesign, values: dict) -> float:
+    """Refer the measured pellet conductivity to 25 degC with the Arrhenius law.
+
+    The pellet was measured densified; the separator's Bruggeman exponent is 0, so its
+    effective conductivity is the measured one at the measurement temperature.
+    """
+    s = design.separator
+    E_a = float(values["LPSCl conductivity activation energy [J.mol-1]"])
+    T_meas = s.conductivity_temperature_C + 273.15
+    factor = math.exp(E_a / 8.314462618 * (1 / 298.15 - 1 / T_meas))
+    return s.conductivity_mS_cm * 0.1 / factor
+
+
+def provenance_table(materials_file: Path | None = None) -> list[dict[str, str]]:
+    """Rows ``name, value, unit, provenance, source`` of the material parameter file."""
+    entries = load_entries(materials_file or resource_dir("parameter_sets") / "materials.yaml")
+    return [{"name": n, **e.model_dump()} for n, e in entries.items()]

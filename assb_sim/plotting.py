@@ -1,0 +1,69 @@
+"""Figures of a run, in the paper's units and conventions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from .simulation import RunResult
+
+
+def default_cycles(result: RunResult) -> list[int]:
+    """First, second and last completed cycle (the usual selection for voltage curves)."""
+    n = len(result.cycles)
+    return sorted({c for c in (1, 2, n) if 1 <= c <= n})
+
+
+def plot_voltage_profiles(result: RunResult, cycles: list[int] | None = None, ax=None):
+    """Voltage vs capacity (mAh per g of active material) for the chosen cycles.
+
+    Lithiation and delithiation are drawn from 0 each, as the paper plots them.
+    """
+    ax = ax or plt.subplots(figsize=(5, 4))[1]
+    for number in cycles or default_cycles(result):
+        curve = result.voltage_curves[number]
+        q = curve["capacity_mAh_g"]
+        turn = q.idxmax()
+        (line,) = ax.plot(q[: turn + 1], curve["voltage_V"][: turn + 1], label=f"cycle {number}")
+        ax.plot(q.max() - q[turn:], curve["voltage_V"][turn:], color=line.get_color())
+    ax.set(xlabel="Capacity [mAh g$^{-1}$]", ylabel="Voltage vs Li/Li$^+$ [V]", ylim=(0, 2.05))
+    ax.legend(frameon=False)
+    ax.set_title(f"{result.binder.name}, {result.design.stack_pressure_MPa:g} MPa, {result.model.value}")
+    return ax
+
+
+def plot_capacity_vs_cycle(result: RunResult, axes=None):
+    """Delithiation capacity (with graphite and Si shares) and coulombic efficiency."""
+    if axes is None:
+        _, axes = plt.subplots(2, 1, figsize=(6, 5), sharex=True)
+    df = result.cycles
+    ax, ax_ce = axes
+    ax.plot(df["cycle"], df["delithiation_capacity_mAh_g"], "o-", ms=3, label="total")
+    ax.plot(df["cycle"], df["graphite_delithiation_mAh_g"], "s-", ms=2, label="graphite")
+    ax.plot(df["cycle"], df["si_delithiation_mAh_g"], "^-", ms=2, label="Si")
+    ax.set(ylabel="Delithiation capacity\n[mAh g$^{-1}$]")
+    ax.legend(frameon=False, ncol=3)
+    ax_ce.plot(df["cycle"], 100 * df["coulombic_efficiency"], "o-", ms=3, color="k")
+    ax_ce.set(xlabel="Cycle", ylabel="Coulombic efficiency [%]")
+    return axes
+
+
+def save_run_figures(result: RunResult, out: Path) -> list[Path]:
+    """Write the standard PNGs of a run into ``out``; returns their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, draw in (
+        ("voltage_profiles.png", lambda: plot_voltage_profiles(result)),
+        ("capacity_vs_cycle.png", lambda: plot_capacity_vs_cycle(result)),
+    ):
+        draw()
+        fig = plt.gcf()
+        fig.tight_layout()
+        fig.savefig(out / name, dpi=130)
+        plt.close(fig)
+        paths.append(out / name)
+    return paths

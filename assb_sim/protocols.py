@@ -1,0 +1,170 @@
+"""Test protocols as data (``experiments/*.yaml``) turned into :class:`pybamm.Experiment`.
+
+Conventions are the paper's: *lithiation* of the graphite/Si electrode ("charge" in the
+paper) is constant current to 0.01 V then constant voltage until the current falls to
+10 % of the CC value; *delithiation* ("discharge", the reported capacity) is constant
+current to 2.0 V. In PyBaMM's half cell the working electrode is "positive", so
+lithiation is a PyBaMM *discharge* (positive current).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+import pybamm
+from pydantic import Field, model_validator
+
+from .parameters import read_yaml, resource_dir
+from .schema import InputError, _Strict, validate
+
+Rate = Annotated[float, Field(gt=0, le=20)]
+Volt = Annotated[float, Field(ge=0, le=5)]
+
+
+class Role(StrEnum):
+    """What a block is for: metrics are computed per role."""
+
+    FORMATION = "formation"
+    RATE = "rate"
+    CYCLING = "cycling"
+    VOLTAMMETRY = "voltammetry"
+    MONITOR = "monitor"
+
+
+class CellMode(StrEnum):
+    CONSTANT_PRESSURE = "constant-pressure"
+    FIXED_GAP = "fixed-gap"
+
+
+class GalvanostaticBlock(_Strict):
+    """``cycles`` identical cycles: CC-CV lithiation, then CC delithiation."""
+
+    kind: Literal["galvanostatic"] = "galvanostatic"
+    role: Role
+    cycles: Annotated[int, Field(ge=1, le=10_000)]
+    c_rate: Rate
+    delithiation_c_rate: Rate | None = None
+    lithiation_cutoff_V: Volt = 0.01
+    cv_cutoff_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.10
+    delithiation_cutoff_V: Volt = 2.0
+    rest_min: Annotated[float, Field(ge=0)] = 0.0
+
+    @model_validator(mode="after")
+    def _window(self) -> GalvanostaticBlock:
+        if self.lithiation_cutoff_V >= self.delithiation_cutoff_V:
+            raise ValueError(
+                f"lithiation_cutoff_V ({self.lithiation_cutoff_V} V) must be below "
+                f"delithiation_cutoff_V ({self.delithiation_cutoff_V} V)"
+            )
+        return self
+
+    def cycle(self) -> list[pybamm.step.BaseStep]:
+        r_li, r_de = self.c_rate, self.delithiation_c_rate or self.c_rate
+        steps = [
+            pybamm.step.string(f"Discharge at {r_li}C until {self.lithiation_cutoff_V} V"),
+            pybamm.step.string(
+                f"Hold at {self.lithiation_cutoff_V} V until {r_li * self.cv_cutoff_fraction:.6g}C"
+            ),
+            pybamm.step.string(f"Charge at {r_de}C until {self.delithiation_cutoff_V} V"),
+        ]
+        if self.rest_min:
+            steps.insert(2, pybamm.step.string(f"Rest for {self.rest_min} minutes"))
+            steps.append(pybamm.step.string(f"Rest for {self.rest_min} minutes"))
+        return steps
+
+
+class VoltammetryBlock(_Strict):
+    """Cyclic voltammetry: linear sweeps between ``upper_V`` and ``lower_V``.
+
+    The first sweep starts at the cell's open-circuit voltage rather than at ``upper_V``:
+    above the OCV of a pristine electrode no Faradaic current flows, so the two agree.
+    """
+
+    kind: Literal["voltammetry"] = "voltammetry"
+    role: Role = Role.VOLTAMMETRY
+    cycles: Annotated[int, Field(ge=1, le=100)]
+    scan_rate_mV_s: Annotated[float, Field(gt=0, le=100)]
+    lower_V: Volt = 0.01
+    upper_V: Volt = 2.0
+    points_per_sweep: Annotated[int, Field(ge=10, le=100_000)] = 400
+
+    def sweep(self, start_V: float, end_V: float) -> pybamm.step.BaseStep:
+        rate = self.scan_rate_mV_s * 1e-3
+        t = np.linspace(0, abs(end_V - start_V) / rate, self.points_per_sweep)
+        v = start_V + np.sign(end_V - start_V) * rate * t
+        return pybamm.step.voltage(
+            np.column_stack([t, v]),
+            description=f"Sweep {start_V:g} -> {end_V:g} V at {self.scan_rate_mV_s:g} mV/s",
+        )
+
+    def cycles_from(self, ocv: float) -> list[list[pybamm.step.BaseStep]]:
+        start = min(ocv, self.upper_V)
+        out = []
+        for _ in range(self.cycles):
+            out.append([self.sweep(start, self.lower_V), self.sweep(self.lower_V, self.upper_V)])
+            start = self.upper_V
+        return out
+
+
+Block = Annotated[GalvanostaticBlock | VoltammetryBlock, Field(discriminator="kind")]
+
+
+class Protocol(_Strict):
+    """A named sequence of blocks plus the conditions it fixes (None: the cell's)."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    temperature_C: Annotated[float, Field(ge=-40, le=120)] | None = None
+    stack_pressure_MPa: Annotated[float, Field(gt=0, le=500)] | None = None
+    loading_mg_cm2: Annotated[float, Field(gt=0, le=100)] | None = None
+    cell: CellMode = CellMode.CONSTANT_PRESSURE
+    blocks: list[Block] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _galvanostatic_by_default(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("blocks"), list):
+            blocks = [{"kind": "galvanostatic"} | b if isinstance(b, dict) else b for b in data["blocks"]]
+            data = data | {"blocks": blocks}
+        return data
+
+    @property
+    def n_cycles(self) -> int:
+        return sum(b.cycles for b in self.blocks)
+
+    def cycle_labels(self) -> list[tuple[GalvanostaticBlock | VoltammetryBlock, int]]:
+        """(block, index within the block) for every cycle, in order."""
+        return [(b, i) for b in self.blocks for i in range(b.cycles)]
+
+    def experiment(self, ocv: float, period_s: float | None = None) -> pybamm.Experiment:
+        """The PyBaMM experiment; ``ocv`` is the open-circuit voltage a CV starts from."""
+        cycles: list = []
+        for block in self.blocks:
+            if isinstance(block, VoltammetryBlock):
+                cycles += [tuple(c) for c in block.cycles_from(ocv)]
+                ocv = block.upper_V
+            else:
+                cycles += [tuple(block.cycle())] * block.cycles
+        return pybamm.Experiment(cycles, period=f"{period_s} seconds" if period_s else None)
+
+
+def protocol_names() -> list[str]:
+    return sorted(p.stem for p in resource_dir("experiments").glob("*.yaml"))
+
+
+def load_protocol(name_or_path: str | Path) -> Protocol:
+    """A protocol by name (``formation``) or from a user's YAML file."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = resource_dir("experiments") / f"{name_or_path}.yaml"
+        if not path.is_file():
+            raise InputError(
+                f"protocol: unknown name {str(name_or_path)!r} (known: {', '.join(protocol_names())})"
+            )
+    raw = read_yaml(path)
+    if not isinstance(raw, dict):
+        raise InputError(f"{path}: expected a mapping with 'name' and 'blocks'")
+    return validate(Protocol, raw)
