@@ -61,6 +61,10 @@ class GalvanostaticBlock(_Strict):
             )
         return self
 
+    def experiment(self, ocv: float) -> pybamm.Experiment:
+        """The block as a PyBaMM experiment (``ocv`` unused: CC steps start anywhere)."""
+        return pybamm.Experiment([tuple(self.cycle())] * self.cycles)
+
     def cycle(self) -> list[pybamm.step.BaseStep]:
         r_li, r_de = self.c_rate, self.delithiation_c_rate or self.c_rate
         steps = [
@@ -100,13 +104,14 @@ class VoltammetryBlock(_Strict):
             description=f"Sweep {start_V:g} -> {end_V:g} V at {self.scan_rate_mV_s:g} mV/s",
         )
 
-    def cycles_from(self, ocv: float) -> list[list[pybamm.step.BaseStep]]:
+    def experiment(self, ocv: float) -> pybamm.Experiment:
+        """The sweeps as a PyBaMM experiment, starting from the cell voltage ``ocv``."""
         start = min(ocv, self.upper_V)
-        out = []
+        cycles = []
         for _ in range(self.cycles):
-            out.append([self.sweep(start, self.lower_V), self.sweep(self.lower_V, self.upper_V)])
+            cycles.append((self.sweep(start, self.lower_V), self.sweep(self.lower_V, self.upper_V)))
             start = self.upper_V
-        return out
+        return pybamm.Experiment(cycles)
 
 
 Block = Annotated[GalvanostaticBlock | VoltammetryBlock, Field(discriminator="kind")]
@@ -138,17 +143,6 @@ class Protocol(_Strict):
     def cycle_labels(self) -> list[tuple[GalvanostaticBlock | VoltammetryBlock, int]]:
         """(block, index within the block) for every cycle, in order."""
         return [(b, i) for b in self.blocks for i in range(b.cycles)]
-
-    def experiment(self, ocv: float, period_s: float | None = None) -> pybamm.Experiment:
-        """The PyBaMM experiment; ``ocv`` is the open-circuit voltage a CV starts from."""
-        cycles: list = []
-        for block in self.blocks:
-            if isinstance(block, VoltammetryBlock):
-                cycles += [tuple(c) for c in block.cycles_from(ocv)]
-                ocv = block.upper_V
-            else:
-                cycles += [tuple(block.cycle())] * block.cycles
-        return pybamm.Experiment(cycles, period=f"{period_s} seconds" if period_s else None)
 
 
 def protocol_names() -> list[str]:

@@ -48,6 +48,8 @@ class _Monitor(pybamm.callbacks.Callback):
 
     def __init__(self, n_cycles: int, show: bool):
         self.failure: Failure | None = None
+        self.cycle_offset = 0  # cycles finished in earlier blocks
+        self._where = (1, 1, "")
         self._bar = None
         if show:
             from tqdm import tqdm
@@ -58,14 +60,17 @@ class _Monitor(pybamm.callbacks.Callback):
         if self._bar is not None:
             self._bar.update(1)
 
+    def on_step_start(self, logs):
+        cycle, step = logs["cycle number"][0], logs["step number"][0]
+        self._where = (self.cycle_offset + int(cycle), int(step), str(logs["step operating conditions"]))
+
     def _record(self, logs, reason: str) -> None:
         if self.failure is None:
-            self.failure = Failure(
-                cycle=int(logs["cycle number"][0]),
-                step=int(logs["step number"][0]),
-                operating_condition=str(logs["step operating conditions"]),
-                reason=reason,
-            )
+            cycle, step, condition = self._where
+            self.failure = Failure(cycle=cycle, step=step, operating_condition=condition, reason=reason)
+
+    def record_raised(self, err: Exception) -> None:
+        self._record(None, str(err).splitlines()[0][:200])
 
     def on_experiment_error(self, logs):
         self._record(logs, str(logs["error"]).splitlines()[0])
@@ -76,7 +81,7 @@ class _Monitor(pybamm.callbacks.Callback):
     def on_experiment_infeasible_time(self, logs):
         self._record(logs, f"step did not finish within {logs['step duration']} s")
 
-    def on_experiment_end(self, logs):
+    def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
 
@@ -124,19 +129,7 @@ def run(
         loading_mg_cm2=protocol.loading_mg_cm2,
     )
     values = parameter_values(design)
-    monitor = _Monitor(protocol.n_cycles, progress)
-    sim = pybamm.Simulation(
-        half_cell_model(kind),
-        parameter_values=values,
-        experiment=protocol.experiment(ocv=_initial_ocv(values)),
-        solver=solver(),
-    )
-    start = time.perf_counter()
-    try:
-        solution = sim.solve(callbacks=[monitor], showprogress=False)
-    except pybamm.SolverError as err:  # the very first step failed: nothing to keep
-        raise pybamm.SolverError(f"cycle 1, step 1: {str(err).splitlines()[0]}") from err
-    elapsed = time.perf_counter() - start
+    solution, failure, elapsed = _solve_blocks(protocol, half_cell_model(kind), values, progress)
     geo = CellGeometry(design)
     cycles, curves = _cycle_table(solution, protocol, geo)
     result = RunResult(
@@ -147,12 +140,40 @@ def run(
         model=kind,
         cycles=cycles,
         metrics={},
-        failure=monitor.failure,
+        failure=failure,
         elapsed_s=elapsed,
         voltage_curves=curves,
     )
     result.metrics = metrics(result)
     return result
+
+
+def _solve_blocks(
+    protocol: Protocol, model: pybamm.BaseModel, values: pybamm.ParameterValues, progress: bool
+) -> tuple[pybamm.Solution, Failure | None, float]:
+    """Solve block after block, each starting from the last state of the one before.
+
+    A block that fails keeps every cycle finished before it (PyBaMM already returns
+    partial solutions for most failures inside a block; a raised error loses only the
+    failing block's own cycles).
+    """
+    monitor = _Monitor(protocol.n_cycles, progress)
+    solution, ocv = None, _initial_ocv(values)
+    start = time.perf_counter()
+    for block in protocol.blocks:
+        sim = pybamm.Simulation(model, parameter_values=values, experiment=block.experiment(ocv), solver=solver())
+        try:
+            solution = sim.solve(starting_solution=solution, callbacks=[monitor], showprogress=False)
+        except pybamm.SolverError as err:
+            monitor.record_raised(err)
+            if solution is None:
+                raise pybamm.SolverError(str(monitor.failure)) from err
+        if monitor.failure is not None:
+            break
+        monitor.cycle_offset = len(solution.cycles)
+        ocv = float(solution["Voltage [V]"].entries[-1])
+    monitor.close()
+    return solution, monitor.failure, time.perf_counter() - start
 
 
 def solver() -> pybamm.IDAKLUSolver:
