@@ -121,9 +121,7 @@ def lpscl_conductivity(c_e: pybamm.Symbol, T: pybamm.Symbol) -> pybamm.Symbol:
     return sigma_ref * arrhenius(E_a, T)
 
 
-def lithium_metal_exchange_current_density(
-    c_e: pybamm.Symbol, c_Li: pybamm.Symbol, T: pybamm.Symbol
-) -> pybamm.Symbol:
+def lithium_metal_exchange_current_density(c_e: pybamm.Symbol, c_Li: pybamm.Symbol, T: pybamm.Symbol) -> pybamm.Symbol:
     """Exchange-current density of the Li | Li6PS5Cl interface [A.m-2]."""
     j0_ref = pybamm.Parameter("Li metal reference exchange-current density [A.m-2]")
     E_a = pybamm.Parameter("Li metal exchange-current activation energy [J.mol-1]")

@@ -98,9 +98,7 @@ def load_binder(name_or_path: str | Path) -> Binder:
     if not path.suffix:
         path = resource_dir("parameter_sets") / "binders" / f"{name_or_path}.yaml"
         if not path.is_file():
-            raise InputError(
-                f"binder: unknown name {str(name_or_path)!r} (known: {', '.join(binder_names())})"
-            )
+            raise InputError(f"binder: unknown name {str(name_or_path)!r} (known: {', '.join(binder_names())})")
     entries = load_entries(path)
     return validate(Binder, {"name": path.stem} | _values(entries))
 

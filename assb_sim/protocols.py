@@ -69,9 +69,7 @@ class GalvanostaticBlock(_Strict):
         r_li, r_de = self.c_rate, self.delithiation_c_rate or self.c_rate
         steps = [
             pybamm.step.string(f"Discharge at {r_li}C until {self.lithiation_cutoff_V} V"),
-            pybamm.step.string(
-                f"Hold at {self.lithiation_cutoff_V} V until {r_li * self.cv_cutoff_fraction:.6g}C"
-            ),
+            pybamm.step.string(f"Hold at {self.lithiation_cutoff_V} V until {r_li * self.cv_cutoff_fraction:.6g}C"),
             pybamm.step.string(f"Charge at {r_de}C until {self.delithiation_cutoff_V} V"),
         ]
         if self.rest_min:
@@ -155,9 +153,7 @@ def load_protocol(name_or_path: str | Path) -> Protocol:
     if not path.suffix:
         path = resource_dir("experiments") / f"{name_or_path}.yaml"
         if not path.is_file():
-            raise InputError(
-                f"protocol: unknown name {str(name_or_path)!r} (known: {', '.join(protocol_names())})"
-            )
+            raise InputError(f"protocol: unknown name {str(name_or_path)!r} (known: {', '.join(protocol_names())})")
     raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise InputError(f"{path}: expected a mapping with 'name' and 'blocks'")

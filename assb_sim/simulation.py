@@ -38,9 +38,7 @@ class Failure:
     reason: str
 
     def __str__(self) -> str:
-        return (
-            f"stopped in cycle {self.cycle}, step {self.step} ('{self.operating_condition}'): {self.reason}"
-        )
+        return f"stopped in cycle {self.cycle}, step {self.step} ('{self.operating_condition}'): {self.reason}"
 
 
 class _Monitor(pybamm.callbacks.Callback):

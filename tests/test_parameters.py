@@ -47,11 +47,15 @@ def test_stoichiometric_capacity_equals_loading_times_practical_capacity(loading
     geo = CellGeometry(d)
     pv = parameter_values(d)
     L = pv["Positive electrode thickness [m]"]
-    q = sum(
-        pv[f"{p}: Positive electrode active material volume fraction"]
-        * pv[f"{p}: Maximum concentration in positive electrode [mol.m-3]"]
-        for p in ("Primary", "Secondary")
-    ) * L * F  # C/m2
+    q = (
+        sum(
+            pv[f"{p}: Positive electrode active material volume fraction"]
+            * pv[f"{p}: Maximum concentration in positive electrode [mol.m-3]"]
+            for p in ("Primary", "Secondary")
+        )
+        * L
+        * F
+    )  # C/m2
     assert q / 3.6 / 1e4 == pytest.approx(loading * 1e-3 * geo.practical_capacity_mAh_g, rel=1e-9)
     assert geo.practical_capacity_mAh_g == pytest.approx(0.9 * 370 + 0.1 * 1700)
 

@@ -6,7 +6,6 @@ import pytest
 from conftest import short_protocol
 
 import assb_sim
-from assb_sim import CellGeometry
 from assb_sim.parameters import F
 from assb_sim.simulation import _N_PHASE, _N_SEI, _Q
 
@@ -26,7 +25,9 @@ def test_lithium_is_conserved_over_the_run(formation_dfn):
     n_particles = sum(sol[v].entries for v in _N_PHASE.values())
     n_sei = sol[_N_SEI].entries
     q = sol[_Q].entries * 3600 / F  # mol of Li moved from the Li foil into the electrode
-    np.testing.assert_allclose(n_particles + n_sei - (n_particles[0] + n_sei[0]), q - q[0], atol=1e-6 * q.max())  # solver rtol 1e-6
+    np.testing.assert_allclose(
+        n_particles + n_sei - (n_particles[0] + n_sei[0]), q - q[0], atol=1e-6 * q.max()
+    )  # solver rtol 1e-6
 
 
 def test_formation_matches_paper_at_48_MPa(formation_dfn):

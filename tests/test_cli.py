@@ -1,0 +1,144 @@
+"""The command line: outputs of a run, and one-line errors (exit 2) for every bad-input class."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from assb_sim.cli import main
+
+REQUIRED_METRICS = {
+    "first_lithiation_capacity_mAh_g",
+    "first_delithiation_capacity_mAh_g",
+    "initial_coulombic_efficiency",
+    "first_graphite_delithiation_capacity_mAh_g",
+    "first_si_delithiation_capacity_mAh_g",
+    "rate_retention",
+    "cycle_retention",
+    "mean_coulombic_efficiency_cycling",
+    "cv_lithiation_current_loss",
+    "electrode_thickness_initial_um",
+    "electrode_thickness_final_um",
+    "stack_pressure_initial_MPa",
+    "stack_pressure_final_MPa",
+    "binder",
+    "protocol",
+    "model",
+}
+
+
+def test_run_writes_metrics_cycles_and_plots(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert (
+        main(
+            [
+                "run",
+                "formation",
+                "--model",
+                "SPMe",
+                "--pressure",
+                "16",
+                "--binder",
+                "NBR-T",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics.keys() >= REQUIRED_METRICS
+    assert metrics["binder"] == "NBR-T"
+    assert metrics["stack_pressure_initial_MPa"] == 16
+    assert metrics["model"] == "SPMe"
+    assert metrics["rate_retention"] is None  # formation has no rate test
+    lines = (out / "cycles.csv").read_text().splitlines()
+    assert len(lines) == 1 + 3
+    for png in ("voltage_profiles.png", "capacity_vs_cycle.png"):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"
+    assert "3/3 cycles" in capsys.readouterr().out
+
+
+def test_list_names_protocols_and_binders(capsys):
+    assert main(["list"]) == 0
+    text = capsys.readouterr().out
+    assert "formation" in text
+    assert "NBR-A" in text
+
+
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["run", "nonsense"], "protocol"),
+        (["run", "formation", "--binder", "NBR-Z"], "binder"),
+        (["run", "formation", "--pressure", "-5"], "stack_pressure_MPa"),
+        (["run", "formation", "--pressure", "5000"], "stack_pressure_MPa"),
+        (["run", "formation", "--temperature", "400"], "temperature_C"),
+        (["run", "formation", "--model", "P2D"], "--model"),
+        (["run", "formation", "--pressure", "high"], "--pressure"),
+        (["run", "/no/such/protocol.yaml"], "cannot read"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, field, capsys):
+    assert _exit_code(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert field in err
+
+
+def _exit_code(args: list[str]) -> int:
+    """main()'s return value, or the code argparse exits with."""
+    try:
+        return main(args)
+    except SystemExit as exc:
+        return exc.code
+
+
+def test_bad_files_exit_2(tmp_path, capsys):
+    cases = {
+        "fractions": _write(
+            tmp_path, "d1.yaml", "electrode.binder_wt_pct: {value: 10, provenance: measured, source: x}\n"
+        ),
+        "malformed": _write(tmp_path, "p.yaml", "name: [unclosed\n"),
+        "protocol_field": _write(
+            tmp_path, "p2.yaml", "name: x\nblocks:\n  - {role: formation, cycles: 0, c_rate: 0.1}\n"
+        ),
+        "binder_value": _write(
+            tmp_path,
+            "b.yaml",
+            "cohesion_N_m: {value: -3, provenance: measured, source: x}\n"
+            "adhesion_N_m: {value: 1, provenance: measured, source: x}\n"
+            "peel_strength_N_m: {value: 1, provenance: measured, source: x}\n",
+        ),
+    }
+    expectations = {
+        "fractions": (["run", "formation", "--design", cases["fractions"]], "must be 100 %"),
+        "malformed": (["run", cases["malformed"]], "malformed YAML"),
+        "protocol_field": (["run", cases["protocol_field"]], "blocks.0.galvanostatic.cycles"),
+        "binder_value": (["run", "formation", "--binder", cases["binder_value"]], "cohesion_N_m"),
+    }
+    for args, needle in expectations.values():
+        assert _exit_code(args) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1, err
+        assert needle in err
+
+
+def test_console_script_prints_no_traceback():
+    proc = subprocess.run(
+        [sys.executable, "-m", "assb_sim.cli", "run", "formation", "--pressure", "-1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == "assb-sim: error: stack_pressure_MPa: Input should be greater than 0 (got -1.0)"
