@@ -1,6 +1,8 @@
 """Cell design -> PyBaMM parameters: every derived value checked against its formula."""
 
 import math
+import re
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +96,15 @@ def test_binders_carry_measured_mechanics():
     a, t = load_binder("NBR-A"), load_binder("NBR-T")
     assert a.cohesion_N_m > t.cohesion_N_m  # 187 vs 93 N/m (mech-cohesion)
     assert load_binder("PB").peel_strength_N_m == 1.4
+
+
+def test_every_cited_key_is_in_citations_bib():
+    root = Path(__file__).resolve().parent.parent
+    bib = (root / "CITATIONS.bib").read_text()
+    keys = set(re.findall(r"@\w+\{(\w+),", bib))
+    cited = set()
+    for path in (root / "parameter_sets").rglob("*.yaml"):
+        for group in re.findall(r"\[([A-Za-z][\w, ]*\d{4})\]", path.read_text()):
+            cited |= {k.strip() for k in group.split(",")}
+    assert cited
+    assert cited <= keys, cited - keys

@@ -1,5 +1,7 @@
 """Physics of the half-cell runs: bookkeeping, conservation, limits and trends."""
 
+import itertools
+
 import numpy as np
 import pybamm
 import pytest
@@ -110,3 +112,18 @@ def test_solver_failure_keeps_partial_results_and_says_where():
     assert result.metrics["first_delithiation_capacity_mAh_g"] > 400
     assert result.metrics["complete"] is False
     assert f"cycle {result.failure.cycle}, step {result.failure.step}" in result.metrics["failure"]
+
+
+@pytest.mark.slow
+def test_paper_protocol_runs_all_115_cycles():
+    result = assb_sim.run("paper", model="DFN")
+    m = result.metrics
+    assert result.complete
+    assert m["cycles_completed"] == 115
+    retention = m["rate_retention"]
+    assert list(retention) == ["0.15C", "0.3C", "0.75C", "1.5C"]
+    values = list(retention.values())
+    assert values[0] == 1
+    assert all(a >= b for a, b in itertools.pairwise(values))  # higher rate, less capacity
+    assert 0 < m["cycle_retention"] <= 1.001
+    assert 0.95 < m["mean_coulombic_efficiency_cycling"] < 1
