@@ -230,9 +230,10 @@ def parameter_values(design: CellDesign, materials_file: Path | None = None) -> 
             "Positive electrode density [kg.m-3]": e.si_density_g_cm3 * 1e3,
         },
     }
+    # every protocol starts by lithiating, so Si starts on its lithiation branch
     pristine_x = {
         "Primary": _pristine_stoichiometry(materials.graphite_ocp_Ai2020, pristine_V),
-        "Secondary": _pristine_stoichiometry(materials.silicon_ocp_average_Mark2016, pristine_V),
+        "Secondary": _pristine_stoichiometry(materials.silicon_ocp_lithiation_Mark2016, pristine_V),
     }
     for p, items in phase.items():
         for name, v in items.items():
@@ -287,7 +288,16 @@ def _conductivity_at_25C(design: CellDesign, values: dict) -> float:
     return s.conductivity_mS_cm * 0.1 / factor
 
 
-def provenance_table(materials_file: Path | None = None) -> list[dict[str, str]]:
-    """Rows ``name, value, unit, provenance, source`` of the material parameter file."""
-    entries = load_entries(materials_file or resource_dir("parameter_sets") / "materials.yaml")
+def provenance_table(path: Path | None = None) -> list[dict[str, str]]:
+    """Rows ``name, value, unit, provenance, source`` of a parameter file (default: materials)."""
+    entries = load_entries(path or resource_dir("parameter_sets") / "materials.yaml")
     return [{"name": n, **e.model_dump()} for n, e in entries.items()]
+
+
+def provenance_markdown(path: Path) -> str:
+    """A parameter file as a Markdown table (docs/parameters.md embeds these)."""
+    lines = ["| parameter | value | unit | provenance | source |", "|---|---|---|---|---|"]
+    for row in provenance_table(path):
+        source = row["source"].replace("|", "/")
+        lines.append(f"| {row['name']} | {row['value']} | {row['unit']} | {row['provenance']} | {source} |")
+    return "\n".join(lines)

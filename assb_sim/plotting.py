@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from .protocols import Role
 from .simulation import RunResult
 
 
@@ -52,14 +53,30 @@ def plot_capacity_vs_cycle(result: RunResult, axes=None):
     return axes
 
 
+def plot_voltammogram(result: RunResult, ax=None):
+    """Current density vs voltage of every CV cycle (lithiation current positive)."""
+    ax = ax or plt.subplots(figsize=(5, 4))[1]
+    cv = result.cycles[result.cycles["role"] == Role.VOLTAMMETRY.value]
+    for number in cv["cycle"]:
+        curve = result.voltage_curves[number]
+        ax.plot(curve["voltage_V"], curve["current_mA_cm2"], label=f"cycle {number}")
+    ax.set(xlabel="Voltage vs Li/Li$^+$ [V]", ylabel="Lithiation current [mA cm$^{-2}$]")
+    ax.legend(frameon=False)
+    return ax
+
+
 def save_run_figures(result: RunResult, out: Path) -> list[Path]:
     """Write the standard PNGs of a run into ``out``; returns their paths."""
     out.mkdir(parents=True, exist_ok=True)
+    roles = set(result.cycles["role"])
+    figures = []
+    if Role.VOLTAMMETRY.value in roles:
+        figures.append(("voltammogram.png", lambda: plot_voltammogram(result)))
+    if roles - {Role.VOLTAMMETRY.value}:
+        figures.append(("voltage_profiles.png", lambda: plot_voltage_profiles(result)))
+        figures.append(("capacity_vs_cycle.png", lambda: plot_capacity_vs_cycle(result)))
     paths = []
-    for name, draw in (
-        ("voltage_profiles.png", lambda: plot_voltage_profiles(result)),
-        ("capacity_vs_cycle.png", lambda: plot_capacity_vs_cycle(result)),
-    ):
+    for name, draw in figures:
         draw()
         fig = plt.gcf()
         fig.tight_layout()

@@ -126,10 +126,20 @@ def run(
         stack_pressure_MPa=pressure_MPa if pressure_MPa is not None else protocol.stack_pressure_MPa,
         loading_mg_cm2=protocol.loading_mg_cm2,
     )
-    values = parameter_values(design)
+    return simulate(protocol, design, binder, kind, parameter_values(design), progress=progress)
+
+
+def simulate(
+    protocol: Protocol,
+    design: CellDesign,
+    binder: Binder,
+    kind: ModelKind,
+    values: pybamm.ParameterValues,
+    progress: bool = False,
+) -> RunResult:
+    """Solve ``protocol`` with explicit PyBaMM ``values`` (for fitting; users call :func:`run`)."""
     solution, failure, elapsed = _solve_blocks(protocol, half_cell_model(kind), values, progress)
-    geo = CellGeometry(design)
-    cycles, curves = _cycle_table(solution, protocol, geo)
+    cycles, curves = _cycle_table(solution, protocol, CellGeometry(design))
     result = RunResult(
         solution=solution,
         protocol=protocol,

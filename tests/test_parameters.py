@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assb_sim import CellDesign, CellGeometry, load_cell_design, parameter_values
-from assb_sim.parameters import F, load_binder, provenance_table
+from assb_sim.parameters import F, load_binder, provenance_markdown, provenance_table
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +108,10 @@ def test_every_cited_key_is_in_citations_bib():
             cited |= {k.strip() for k in group.split(",")}
     assert cited
     assert cited <= keys, cited - keys
+
+
+def test_parameter_docs_show_the_current_files():
+    root = Path(__file__).resolve().parent.parent
+    docs = (root / "docs" / "parameters.md").read_text()
+    for name in ("paper_cell.yaml", "materials.yaml", "binders/NBR-A.yaml"):
+        assert provenance_markdown(root / "parameter_sets" / name) in docs, name
