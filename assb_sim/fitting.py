@@ -15,7 +15,7 @@ from scipy.optimize import brentq
 from .parameters import load_binder, load_cell_design, parameter_values
 from .protocols import load_protocol
 from .schema import CellDesign, ModelKind
-from .simulation import DEFAULT_BINDER, simulate
+from .simulation import DEFAULT_BINDER, Simulator
 
 SEI_DIFFUSIVITY = "SEI lithium interstitial diffusivity [m2.s-1]"
 ICE_TARGET = 0.77  # p-ice: NBR-A, 16/48/80 MPa, 60 degC, formation at 0.15 C
@@ -35,7 +35,7 @@ def initial_coulombic_efficiency(diffusivity: float, design: CellDesign, model: 
     values.update({f"{phase}: {SEI_DIFFUSIVITY}": diffusivity for phase in ("Primary", "Secondary")})
     formation = load_protocol("formation")
     one_cycle = formation.model_copy(update={"blocks": [formation.blocks[0].model_copy(update={"cycles": 1})]})
-    result = simulate(one_cycle, design, load_binder(DEFAULT_BINDER), model, values)
+    result = Simulator(one_cycle, design, model, values=values).solve(load_binder(DEFAULT_BINDER))
     if result.failure:
         raise RuntimeError(f"fit evaluation failed: {result.failure}")
     return result.metrics["initial_coulombic_efficiency"]

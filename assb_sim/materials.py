@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pybamm
 
+from .submodels import contact_factor
+
 _PYBAMM_LI_ION_DATA = Path(pybamm.__file__).parent / "input" / "parameters" / "lithium_ion"
 _T_REF = 298.15  # [K] reference temperature of every Arrhenius law below
 
@@ -82,15 +84,16 @@ def _poly(coefficients: tuple[float, ...], x: pybamm.Symbol) -> pybamm.Symbol:
 def _phase_exchange_current(phase: str):
     """Butler-Volmer exchange-current density of one active phase against LPSCl.
 
-    j0 = 2 j0_ref sqrt(x (1 - x)) exp(E_a/R (1/T_ref - 1/T)): symmetric in the
-    stoichiometry x = c_s_surf / c_s_max, j0_ref the value at x = 0.5 and 25 degC.
+    j0 = 2 j0_ref sqrt(x (1 - x)) exp(E_a/R (1/T_ref - 1/T)) phi(P): symmetric in the
+    stoichiometry x = c_s_surf / c_s_max, j0_ref the value at x = 0.5, 25 degC and full
+    contact; phi(P) the stack-pressure contact factor (:func:`contact_factor`).
     """
 
     def exchange_current_density(c_e, c_s_surf, c_s_max, T):
         j0_ref = pybamm.Parameter(f"{phase} reference exchange-current density [A.m-2]")
         E_a = pybamm.Parameter(f"{phase} exchange-current activation energy [J.mol-1]")
         x = c_s_surf / c_s_max
-        return 2 * j0_ref * (x * (1 - x)) ** 0.5 * arrhenius(E_a, T)
+        return 2 * j0_ref * (x * (1 - x)) ** 0.5 * arrhenius(E_a, T) * contact_factor()
 
     exchange_current_density.__name__ = f"{phase.lower()}_exchange_current_density"
     return exchange_current_density
@@ -122,7 +125,7 @@ def lpscl_conductivity(c_e: pybamm.Symbol, T: pybamm.Symbol) -> pybamm.Symbol:
 
 
 def lithium_metal_exchange_current_density(c_e: pybamm.Symbol, c_Li: pybamm.Symbol, T: pybamm.Symbol) -> pybamm.Symbol:
-    """Exchange-current density of the Li | Li6PS5Cl interface [A.m-2]."""
+    """Exchange-current density of the Li | Li6PS5Cl interface [A.m-2], x contact factor."""
     j0_ref = pybamm.Parameter("Li metal reference exchange-current density [A.m-2]")
     E_a = pybamm.Parameter("Li metal exchange-current activation energy [J.mol-1]")
-    return j0_ref * arrhenius(E_a, T)
+    return j0_ref * arrhenius(E_a, T) * contact_factor()

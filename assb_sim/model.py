@@ -10,9 +10,7 @@ from __future__ import annotations
 import pybamm
 
 from .schema import ModelKind
-
-GRAPHITE = "primary"
-SILICON = "secondary"
+from .submodels import GRAPHITE, SILICON, ContactLoss, IonicContact, StackPressure, Swelling, VoidGrowth
 
 OPTIONS = {
     "working electrode": "positive",
@@ -27,12 +25,28 @@ OPTIONS = {
 _MODELS = {ModelKind.DFN: pybamm.lithium_ion.DFN, ModelKind.SPMe: pybamm.lithium_ion.SPMe}
 
 
-def half_cell_model(kind: ModelKind = ModelKind.DFN) -> pybamm.lithium_ion.BaseModel:
-    """An unbuilt PyBaMM half-cell model of the graphite/Si electrode."""
-    return _MODELS[ModelKind(kind)](OPTIONS, name=f"assb-sim {ModelKind(kind).value}")
+def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> pybamm.lithium_ion.BaseModel:
+    """The PyBaMM half-cell model of the graphite/Si electrode, built (not discretised).
+
+    With ``mechanics`` the electrochemo-mechanical submodels are attached before the
+    build: swelling, contact loss of each phase (replacing PyBaMM's constant active
+    material), void growth and the stack pressure.
+    """
+    kind = ModelKind(kind)
+    model = _MODELS[kind](OPTIONS, name=f"assb-sim {kind.value}", build=False)
+    param, options = model.param, model.options
+    model.submodels["electrolyte transport efficiency"] = IonicContact(param, options)
+    if mechanics:
+        for phase in (GRAPHITE, SILICON):
+            model.submodels[f"positive {phase} active material"] = ContactLoss(param, options, model.x_average, phase)
+        model.submodels["swelling"] = Swelling(param, options)
+        model.submodels["void growth"] = VoidGrowth(param, options)
+        model.submodels["stack pressure"] = StackPressure(param, options)
+    model.build_model()
+    return model
 
 
-def plain_composite_model(kind: ModelKind = ModelKind.DFN) -> pybamm.lithium_ion.BaseModel:
-    """PyBaMM's own composite half cell with no side reaction: the benchmark reference."""
-    options = {k: v for k, v in OPTIONS.items() if not k.startswith("SEI")}
+def plain_composite_model(kind: ModelKind = ModelKind.DFN, side_reaction: bool = False) -> pybamm.lithium_ion.BaseModel:
+    """PyBaMM's own composite half cell, unmodified: the reference for limits and speed."""
+    options = OPTIONS if side_reaction else {k: v for k, v in OPTIONS.items() if not k.startswith("SEI")}
     return _MODELS[ModelKind(kind)](options, name=f"plain PyBaMM {ModelKind(kind).value}")

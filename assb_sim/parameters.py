@@ -8,6 +8,7 @@ here from the cell design by a formula written out in :class:`CellGeometry`.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +20,7 @@ from pydantic import Field
 
 from . import materials
 from .schema import Binder, CellDesign, InputError, _Strict, validate
+from .submodels import PHASE_LABEL
 
 F = 96485.33212  # [C.mol-1]
 MAH_PER_G_TO_C_PER_KG = 3.6e3  # 1 mAh/g = 3.6 C/g = 3.6e3 C/kg
@@ -196,14 +198,40 @@ def _pristine_stoichiometry(ocp, potential: float) -> float:
     return 0.5 * (lo + hi)
 
 
-PHASES = {"Primary": "graphite", "Secondary": "si"}
+# Input parameters: change them between solves without rebuilding the model
+INPUTS = (
+    "Set stack pressure [Pa]",
+    "Binder cohesion [N.m-1]",
+    "Binder ionic coverage factor",
+    "Fixed-gap cell",
+    "Stack stiffness [Pa.m-1]",
+)
 
 
-def parameter_values(design: CellDesign, materials_file: Path | None = None) -> pybamm.ParameterValues:
-    """PyBaMM parameters of the half cell: material file values + values derived from ``design``."""
+def inputs(design: CellDesign, binder: Binder, fixed_gap: bool = False) -> dict[str, float]:
+    """Values of the :data:`INPUTS` for a cell, a binder and a cell mode (SI units)."""
+    film = binder.film_conductivity_mS_cm
+    return {
+        "Set stack pressure [Pa]": design.stack_pressure_MPa * 1e6,
+        "Binder cohesion [N.m-1]": binder.cohesion_N_m,
+        # ratio of the LPSCl:binder film to the pellet, both pressed at 480 MPa
+        "Binder ionic coverage factor": 1.0 if film is None else film / design.separator.conductivity_mS_cm,
+        "Fixed-gap cell": float(fixed_gap),
+        "Stack stiffness [Pa.m-1]": design.stack_stiffness_MPa_per_um * 1e12,
+    }
+
+
+def parameter_values(
+    design: CellDesign, materials_file: Path | None = None, mechanics_file: Path | None = None
+) -> pybamm.ParameterValues:
+    """PyBaMM parameters of the half cell: parameter-file values + values derived from ``design``.
+
+    The :data:`INPUTS` are left as ``[input]``: pass :func:`inputs` when solving.
+    """
     geo = CellGeometry(design)
-    entries = load_entries(materials_file or resource_dir("parameter_sets") / "materials.yaml")
-    values = _values(entries)
+    sets = resource_dir("parameter_sets")
+    values = _values(load_entries(materials_file or sets / "materials.yaml"))
+    values |= _mechanics_values(geo, _values(load_entries(mechanics_file or sets / "mechanics.yaml")), values)
     pristine_V = float(values.pop("Pristine electrode potential [V]"))
     T = design.temperature_C + 273.15
     e = design.electrode
@@ -270,9 +298,36 @@ def parameter_values(design: CellDesign, materials_file: Path | None = None) -> 
             "Open-circuit voltage at 0% SOC [V]": values["Upper voltage cut-off [V]"],
             "Open-circuit voltage at 100% SOC [V]": values["Lower voltage cut-off [V]"],
             "Lithium metal partial molar volume [m3.mol-1]": LI_MOLAR_VOLUME,
+            "Positive electrode pore volume fraction": e.porosity,
+            "Binder bridging length [m]": e.graphite_particle_size_um * 1e-6 / 2,
+            "Initial composite volumetric strain": sum(
+                values[f"{p}: Initial concentration in positive electrode [mol.m-3]"]
+                / values[f"{p}: Maximum concentration in positive electrode [mol.m-3]"]
+                * values[f"{p}: Positive electrode active material volume fraction"]
+                * values[f"{PHASE_LABEL[p.lower()]} volumetric strain at full lithiation"]
+                for p in phase
+            ),
         }
+        | dict.fromkeys(INPUTS, "[input]")
     )
     return pybamm.ParameterValues(values)
+
+
+def _mechanics_values(geo: CellGeometry, mech: dict, materials: dict) -> dict:
+    """Mechanics file values plus those derived from them (Si strain at x = 1, product volume)."""
+    mech = dict(mech)
+    si_full = mech.pop("Si volumetric strain at Li15Si4")
+    si_theoretical = mech.pop("Si theoretical capacity [mAh.g-1]")
+    molar_mass = mech.pop("LPSCl molar mass [kg.mol-1]")
+    # strain is linear in Li content, so at the practical capacity it is the Li15Si4
+    # strain scaled by practical / theoretical capacity
+    mech["Si volumetric strain at full lithiation"] = si_full * geo.design.electrode.si_capacity_mAh_g / si_theoretical
+    # volume of the products per Li consumed, minus the LPSCl they replace
+    z = materials["Each phase: Ratio of lithium moles to SEI moles"]
+    v_products = materials["Each phase: SEI partial molar volume [m3.mol-1]"]
+    v_lpscl = molar_mass / (geo.design.electrode.electrolyte_density_g_cm3 * 1e3)
+    mech["Decomposition net molar volume per Li [m3.mol-1]"] = (v_products - v_lpscl) / z
+    return mech
 
 
 def _conductivity_at_25C(design: CellDesign, values: dict) -> float:
@@ -292,6 +347,18 @@ def provenance_table(path: Path | None = None) -> list[dict[str, str]]:
     """Rows ``name, value, unit, provenance, source`` of a parameter file (default: materials)."""
     entries = load_entries(path or resource_dir("parameter_sets") / "materials.yaml")
     return [{"name": n, **e.model_dump()} for n, e in entries.items()]
+
+
+_TABLE = re.compile(r"(<!-- table: (\S+) -->\n).*?(\n<!-- end table -->)", re.DOTALL)
+
+
+def sync_parameter_docs(doc: Path = REPO_DIR / "docs" / "parameters.md") -> bool:
+    """Rewrite the tables between ``<!-- table: FILE -->`` markers; True if changed."""
+    text = doc.read_text()
+    sets = resource_dir("parameter_sets")
+    new = _TABLE.sub(lambda m: m.group(1) + provenance_markdown(sets / m.group(2)) + m.group(3), text)
+    doc.write_text(new)
+    return new != text
 
 
 def provenance_markdown(path: Path) -> str:

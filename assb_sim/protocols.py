@@ -61,6 +61,10 @@ class GalvanostaticBlock(_Strict):
             )
         return self
 
+    @property
+    def end_voltage(self) -> float:
+        return self.delithiation_cutoff_V
+
     def experiment(self, ocv: float) -> pybamm.Experiment:
         """The block as a PyBaMM experiment (``ocv`` unused: CC steps start anywhere)."""
         return pybamm.Experiment([tuple(self.cycle())] * self.cycles)
@@ -101,6 +105,10 @@ class VoltammetryBlock(_Strict):
             np.column_stack([t, v]),
             description=f"Sweep {start_V:g} -> {end_V:g} V at {self.scan_rate_mV_s:g} mV/s",
         )
+
+    @property
+    def end_voltage(self) -> float:
+        return self.upper_V
 
     def experiment(self, ocv: float) -> pybamm.Experiment:
         """The sweeps as a PyBaMM experiment, starting from the cell voltage ``ocv``."""

@@ -80,6 +80,7 @@ class CellDesign(_Strict):
     current_collector_thickness_um: Annotated[float, Field(gt=0, le=1000)] = 10.0
     temperature_C: Annotated[float, Field(ge=-40, le=120)] = 60.0
     stack_pressure_MPa: Annotated[float, Field(gt=0, le=500)] = 48.0
+    stack_stiffness_MPa_per_um: Annotated[float, Field(gt=0, le=1e6)] = 0.2
     rate_reference_capacity_mAh_g: Annotated[float, Field(gt=0, le=4000)] = 0.31 / (0.15 * 3.1) * 1e3
 
     def with_conditions(

@@ -14,16 +14,28 @@ import numpy as np
 import pandas as pd
 import pybamm
 
+from . import submodels as sm
 from .model import GRAPHITE, SILICON, half_cell_model
-from .parameters import CellGeometry, F, load_binder, load_cell_design, parameter_values
-from .protocols import Protocol, Role, load_protocol
+from .parameters import CellGeometry, F, inputs, load_binder, load_cell_design, parameter_values
+from .protocols import CellMode, Protocol, Role, load_protocol
 from .schema import Binder, CellDesign, ModelKind
 
 DEFAULT_BINDER = "NBR-A"
 
 _Q = "Discharge capacity [A.h]"
-_N_PHASE = {p: f"Total lithium in {p} phase in positive electrode [mol]" for p in (GRAPHITE, SILICON)}
+_N_PHASE = {p: sm.phase_lithium_name(p) for p in (GRAPHITE, SILICON)}
 _N_SEI = "Loss of lithium to positive SEI [mol]"
+_N_TRAPPED = {
+    p: f"Loss of lithium due to loss of {p} active material in positive electrode [mol]" for p in (GRAPHITE, SILICON)
+}
+_END_OF_CYCLE = (
+    sm.TRAPPED_LI,
+    sm.connected_fraction_name(GRAPHITE),
+    sm.connected_fraction_name(SILICON),
+    sm.THICKNESS_WE,
+    sm.THICKNESS_LI,
+    sm.STACK_PRESSURE,
+)
 _V = "Voltage [V]"
 _I = "Current [A]"
 
@@ -93,6 +105,7 @@ class RunResult:
     design: CellDesign
     binder: Binder
     model: ModelKind
+    cell: CellMode
     cycles: pd.DataFrame
     metrics: dict
     failure: Failure | None = None
@@ -112,6 +125,7 @@ def run(
     pressure_MPa: float | None = None,
     temperature_C: float | None = None,
     model: ModelKind | str = ModelKind.DFN,
+    cell: CellMode | str | None = None,
     progress: bool = False,
 ) -> RunResult:
     """Simulate ``protocol`` on the half cell (the paper's cell unless ``design`` is given).
@@ -120,68 +134,93 @@ def run(
     """
     protocol = protocol if isinstance(protocol, Protocol) else load_protocol(protocol)
     binder = binder if isinstance(binder, Binder) else load_binder(binder)
-    kind = ModelKind(model)
     design = (design or load_cell_design()).with_conditions(
         temperature_C=temperature_C if temperature_C is not None else protocol.temperature_C,
         stack_pressure_MPa=pressure_MPa if pressure_MPa is not None else protocol.stack_pressure_MPa,
         loading_mg_cm2=protocol.loading_mg_cm2,
     )
-    return simulate(protocol, design, binder, kind, parameter_values(design), progress=progress)
+    mode = CellMode(cell) if cell is not None else protocol.cell
+    return Simulator(protocol, design, model).solve(binder, cell=mode, progress=progress)
 
 
-def simulate(
-    protocol: Protocol,
-    design: CellDesign,
-    binder: Binder,
-    kind: ModelKind,
-    values: pybamm.ParameterValues,
-    progress: bool = False,
-) -> RunResult:
-    """Solve ``protocol`` with explicit PyBaMM ``values`` (for fitting; users call :func:`run`)."""
-    solution, failure, elapsed = _solve_blocks(protocol, half_cell_model(kind), values, progress)
-    cycles, curves = _cycle_table(solution, protocol, CellGeometry(design))
-    result = RunResult(
-        solution=solution,
-        protocol=protocol,
-        design=design,
-        binder=binder,
-        model=kind,
-        cycles=cycles,
-        metrics={},
-        failure=failure,
-        elapsed_s=elapsed,
-        voltage_curves=curves,
-    )
-    result.metrics = metrics(result)
-    return result
+class Simulator:
+    """A protocol on a cell design, built and discretised once.
 
-
-def _solve_blocks(
-    protocol: Protocol, model: pybamm.BaseModel, values: pybamm.ParameterValues, progress: bool
-) -> tuple[pybamm.Solution, Failure | None, float]:
-    """Solve block after block, each starting from the last state of the one before.
-
-    A block that fails keeps every cycle finished before it (PyBaMM already returns
-    partial solutions for most failures inside a block; a raised error loses only the
-    failing block's own cycles).
+    Stack pressure, binder and cell mode are PyBaMM input parameters, so
+    :meth:`solve` at another pressure or binder reuses the built models. Temperature
+    and loading change parameter values: they need a new Simulator.
     """
-    monitor = _Monitor(protocol.n_cycles, progress)
-    solution, ocv = None, _initial_ocv(values)
-    start = time.perf_counter()
-    for block in protocol.blocks:
-        sim = pybamm.Simulation(model, parameter_values=values, experiment=block.experiment(ocv), solver=solver())
-        try:
-            solution = sim.solve(starting_solution=solution, callbacks=[monitor], showprogress=False)
-        except pybamm.SolverError as err:
-            monitor.record_raised(err)
-            if solution is None:
-                raise pybamm.SolverError(str(monitor.failure)) from err
-        if monitor.failure is not None:
-            break
-        monitor.cycle_offset = len(solution.cycles)
-        ocv = float(solution["Voltage [V]"].entries[-1])
-    monitor.close()
-    return solution, monitor.failure, time.perf_counter() - start
+
+    def __init__(
+        self,
+        protocol: Protocol,
+        design: CellDesign,
+        model: ModelKind | str = ModelKind.DFN,
+        values: pybamm.ParameterValues | None = None,
+        mechanics: bool = True,
+    ):
+        self.protocol, self.design, self.kind = protocol, design, ModelKind(model)
+        self.values = values if values is not None else parameter_values(design)
+        built = half_cell_model(self.kind, mechanics=mechanics)
+        ocv = _initial_ocv(self.values)
+        self._sims = []
+        for block in protocol.blocks:
+            experiment = block.experiment(ocv)
+            self._sims.append(
+                pybamm.Simulation(built, parameter_values=self.values, experiment=experiment, solver=solver())
+            )
+            ocv = block.end_voltage
+
+    def solve(
+        self,
+        binder: Binder,
+        *,
+        pressure_MPa: float | None = None,
+        cell: CellMode = CellMode.CONSTANT_PRESSURE,
+        progress: bool = False,
+    ) -> RunResult:
+        design = self.design if pressure_MPa is None else self.design.with_conditions(stack_pressure_MPa=pressure_MPa)
+        values = inputs(design, binder, fixed_gap=CellMode(cell) == CellMode.FIXED_GAP)
+        solution, failure, elapsed = self._solve_blocks(values, progress)
+        cycles, curves = _cycle_table(solution, self.protocol, CellGeometry(design))
+        result = RunResult(
+            solution=solution,
+            protocol=self.protocol,
+            design=design,
+            binder=binder,
+            model=self.kind,
+            cell=CellMode(cell),
+            cycles=cycles,
+            metrics={},
+            failure=failure,
+            elapsed_s=elapsed,
+            voltage_curves=curves,
+        )
+        result.metrics = metrics(result)
+        return result
+
+    def _solve_blocks(self, values: dict, progress: bool) -> tuple[pybamm.Solution, Failure | None, float]:
+        """Solve block after block, each starting from the last state of the one before.
+
+        A block that fails keeps every cycle finished before it (PyBaMM already returns
+        partial solutions for most failures inside a block; a raised error loses only
+        the failing block's own cycles).
+        """
+        monitor = _Monitor(self.protocol.n_cycles, progress)
+        solution = None
+        start = time.perf_counter()
+        for sim in self._sims:
+            try:
+                solution = sim.solve(starting_solution=solution, inputs=values, callbacks=[monitor], showprogress=False)
+            except pybamm.SolverError as err:
+                monitor.record_raised(err)
+                if solution is None:
+                    raise pybamm.SolverError(str(monitor.failure)) from err
+            if monitor.failure is not None:
+                break
+            monitor.cycle_offset = len(solution.cycles)
+        monitor.close()
+        return solution, monitor.failure, time.perf_counter() - start
 
 
 def solver() -> pybamm.IDAKLUSolver:
@@ -204,12 +243,12 @@ def _initial_ocv(values: pybamm.ParameterValues) -> float:
 def _cycle_table(
     solution: pybamm.Solution, protocol: Protocol, geo: CellGeometry
 ) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
-    """One row per completed cycle; lithiation and delithiation per phase.
+    """One row per completed cycle: capacities per phase, contact, thickness, pressure.
 
     A step lithiates when the charge passed into the electrode (PyBaMM's discharge
-    capacity) rises over it. Per phase, the charge is F times the change of that
-    phase's lithium; SEI takes the rest: total = graphite + Si + SEI on lithiation and
-    total = graphite + Si - SEI on delithiation.
+    capacity) rises over it. The charge through phase k is F times the change of the Li
+    that entered it, connected or since trapped; the side reaction takes the rest:
+    lithiation = graphite + Si + SEI, delithiation = graphite + Si - SEI.
     """
     labels = protocol.cycle_labels()
     rows, curves = [], {}
@@ -217,19 +256,21 @@ def _cycle_table(
         if cycle is None or number > len(labels):
             break
         block, index = labels[number - 1]
-        sums = dict.fromkeys(("lith", "delith"), 0.0)
-        phase = {f"{d}_{p}": 0.0 for d in ("lith", "delith") for p in (GRAPHITE, SILICON, "sei")}
+        charge = dict.fromkeys(
+            (f"{d}_{p}" for d in ("lith", "delith") for p in ("total", GRAPHITE, SILICON, "sei")), 0.0
+        )
+        dp = dict.fromkeys(("lith", "delith"), 0.0)
         for step in cycle.steps:
-            dq = (step[_Q].entries[-1] - step[_Q].entries[0]) * 3600
-            direction = "lith" if dq > 0 else "delith"
+            dq = _delta(step, _Q) * 3600
+            d = "lith" if dq > 0 else "delith"
             sign = 1 if dq > 0 else -1
-            sums[direction] += abs(dq)
+            charge[f"{d}_total"] += abs(dq)
             for p in (GRAPHITE, SILICON):
-                n = step[_N_PHASE[p]].entries
-                phase[f"{direction}_{p}"] += sign * (n[-1] - n[0]) * F
-            n = step[_N_SEI].entries
-            phase[f"{direction}_sei"] += (n[-1] - n[0]) * F
-        lith, delith = sums["lith"], sums["delith"]
+                charge[f"{d}_{p}"] += sign * (_delta(step, _N_PHASE[p]) + _delta(step, _N_TRAPPED[p])) * F
+            charge[f"{d}_sei"] += _delta(step, _N_SEI) * F
+            dp[d] += _delta(step, sm.STACK_PRESSURE) / 1e6
+        lith, delith = charge["lith_total"], charge["delith_total"]
+        end = {name: float(cycle[name].entries[-1]) for name in _END_OF_CYCLE}
         rows.append(
             {
                 "cycle": number,
@@ -241,12 +282,21 @@ def _cycle_table(
                 "lithiation_capacity_mAh_cm2": geo.mAh_cm2(lith),
                 "delithiation_capacity_mAh_cm2": geo.mAh_cm2(delith),
                 "coulombic_efficiency": delith / lith if lith > 0 else np.nan,
-                "graphite_lithiation_mAh_g": geo.mAh_g(phase[f"lith_{GRAPHITE}"]),
-                "si_lithiation_mAh_g": geo.mAh_g(phase[f"lith_{SILICON}"]),
-                "sei_lithiation_mAh_g": geo.mAh_g(phase["lith_sei"]),
-                "graphite_delithiation_mAh_g": geo.mAh_g(phase[f"delith_{GRAPHITE}"]),
-                "si_delithiation_mAh_g": geo.mAh_g(phase[f"delith_{SILICON}"]),
-                "sei_delithiation_mAh_g": geo.mAh_g(phase["delith_sei"]),
+                **{
+                    f"{label}_{d}iation_mAh_g": geo.mAh_g(charge[f"{d}_{key}"])
+                    for label, key in (("graphite", GRAPHITE), ("si", SILICON), ("sei", "sei"))
+                    for d in ("lith", "delith")
+                },
+                "trapped_li_mAh_g": geo.mAh_g(end[sm.TRAPPED_LI] * geo.area * F),
+                "graphite_connected_fraction": end[sm.connected_fraction_name(GRAPHITE)],
+                "si_connected_fraction": end[sm.connected_fraction_name(SILICON)],
+                "electrode_thickness_um": (geo.electrode_thickness + end[sm.THICKNESS_WE]) * 1e6,
+                "li_metal_thickness_change_um": end[sm.THICKNESS_LI] * 1e6,
+                "stack_pressure_MPa": end[sm.STACK_PRESSURE] / 1e6,
+                "pressure_change_MPa": dp["lith"] + dp["delith"],
+                "pressure_change_lithiation_MPa_per_mAh_cm2": _per(dp["lith"], geo.mAh_cm2(lith)),
+                "pressure_change_delithiation_MPa_per_mAh_cm2": _per(dp["delith"], geo.mAh_cm2(delith)),
+                "pressure_change_per_capacity_MPa_per_mAh_cm2": _per(dp["lith"] + dp["delith"], geo.mAh_cm2(lith)),
                 "end_time_h": cycle.t[-1] / 3600,
             }
         )
@@ -257,9 +307,25 @@ def _cycle_table(
                 "voltage_V": cycle[_V].entries,
                 "current_mA_cm2": cycle[_I].entries / (geo.area * 1e4) * 1e3,
                 "capacity_mAh_g": geo.mAh_g((cycle[_Q].entries - q0) * 3600),
+                "stack_pressure_MPa": cycle[sm.STACK_PRESSURE].entries / 1e6,
+                "electrode_thickness_um": (geo.electrode_thickness + cycle[sm.THICKNESS_WE].entries) * 1e6,
             }
         )
-    return pd.DataFrame(rows), curves
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        # the paper accumulates the capacity-normalised pressure change from cycle 2 on
+        per_cycle = table["pressure_change_per_capacity_MPa_per_mAh_cm2"].where(table["cycle"] > 1, 0.0)
+        table["accumulated_pressure_change_MPa_per_mAh_cm2"] = per_cycle.cumsum()
+    return table, curves
+
+
+def _delta(solution: pybamm.Solution, name: str) -> float:
+    values = solution[name].entries
+    return float(values[-1] - values[0])
+
+
+def _per(change: float, capacity: float) -> float:
+    return change / capacity if capacity > 0 else np.nan
 
 
 def metrics(result: RunResult) -> dict:
@@ -279,10 +345,15 @@ def metrics(result: RunResult) -> dict:
         "mean_coulombic_efficiency_cycling": None,
         "cv_lithiation_current_loss": None,
         "electrode_thickness_initial_um": geo.electrode_thickness * 1e6,
-        # no electrode mechanics in this model: the final thickness is not predicted
-        "electrode_thickness_final_um": None,
+        "electrode_thickness_final_um": _last(df, "electrode_thickness_um"),
         "stack_pressure_initial_MPa": result.design.stack_pressure_MPa,
-        "stack_pressure_final_MPa": result.design.stack_pressure_MPa,
+        "stack_pressure_final_MPa": _last(df, "stack_pressure_MPa"),
+        "first_lithiation_pressure_change_MPa_per_mAh_cm2": _get(first, "pressure_change_lithiation_MPa_per_mAh_cm2"),
+        "accumulated_pressure_change_MPa_per_mAh_cm2": _last(df, "accumulated_pressure_change_MPa_per_mAh_cm2"),
+        "si_connected_fraction_final": _last(df, "si_connected_fraction"),
+        "graphite_connected_fraction_final": _last(df, "graphite_connected_fraction"),
+        "trapped_li_final_mAh_g": _last(df, "trapped_li_mAh_g"),
+        "cell": result.cell.value,
         "binder": result.binder.name,
         "protocol": protocol.name,
         "model": result.model.value,
@@ -306,6 +377,10 @@ def metrics(result: RunResult) -> dict:
 
 def _get(row: pd.Series | None, key: str) -> float | None:
     return None if row is None else float(row[key])
+
+
+def _last(df: pd.DataFrame, key: str) -> float | None:
+    return None if df.empty else float(df[key].iloc[-1])
 
 
 def _rate_retention(df: pd.DataFrame) -> dict[str, float] | None:
