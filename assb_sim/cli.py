@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from .parameters import binder_names, load_cell_design, resource_dir
-from .protocols import protocol_names
+from .protocols import CellMode, protocol_names
 from .schema import InputError, ModelKind
 
 EXIT_BAD_INPUT = 2
@@ -33,6 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--pressure", type=float, metavar="MPA", help="stack pressure [MPa]")
     run.add_argument("--temperature", type=float, metavar="C", help="temperature [degC]")
     run.add_argument("--model", default="DFN", choices=[m.value for m in ModelKind], help="DFN or SPMe")
+    run.add_argument(
+        "--cell",
+        choices=[c.value for c in CellMode],
+        help="cell mode (default: the protocol's, else constant-pressure)",
+    )
     run.add_argument("--design", type=Path, metavar="FILE", help="cell design YAML (default: the paper's)")
     run.add_argument("--out", type=Path, metavar="DIR", help="write metrics.json, cycles.csv and PNGs")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -61,6 +66,7 @@ def _run(args: argparse.Namespace) -> int:
             pressure_MPa=args.pressure,
             temperature_C=args.temperature,
             model=args.model,
+            cell=args.cell,
             progress=not args.quiet,
         )
     except pybamm.SolverError as err:

@@ -38,7 +38,8 @@ def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> 
     model.submodels["electrolyte transport efficiency"] = IonicContact(param, options)
     if mechanics:
         for phase in (GRAPHITE, SILICON):
-            model.submodels[f"positive {phase} active material"] = ContactLoss(param, options, model.x_average, phase)
+            # the mechanics acts on the electrode as a whole: one connected fraction per phase
+            model.submodels[f"positive {phase} active material"] = ContactLoss(param, options, True, phase)
         model.submodels["swelling"] = Swelling(param, options)
         model.submodels["void growth"] = VoidGrowth(param, options)
         model.submodels["stack pressure"] = StackPressure(param, options)

@@ -20,7 +20,6 @@ from pydantic import Field
 
 from . import materials
 from .schema import Binder, CellDesign, InputError, _Strict, validate
-from .submodels import PHASE_LABEL
 
 F = 96485.33212  # [C.mol-1]
 MAH_PER_G_TO_C_PER_KG = 3.6e3  # 1 mAh/g = 3.6 C/g = 3.6e3 C/kg
@@ -300,13 +299,6 @@ def parameter_values(
             "Lithium metal partial molar volume [m3.mol-1]": LI_MOLAR_VOLUME,
             "Positive electrode pore volume fraction": e.porosity,
             "Binder bridging length [m]": e.graphite_particle_size_um * 1e-6 / 2,
-            "Initial composite volumetric strain": sum(
-                values[f"{p}: Initial concentration in positive electrode [mol.m-3]"]
-                / values[f"{p}: Maximum concentration in positive electrode [mol.m-3]"]
-                * values[f"{p}: Positive electrode active material volume fraction"]
-                * values[f"{PHASE_LABEL[p.lower()]} volumetric strain at full lithiation"]
-                for p in phase
-            ),
         }
         | dict.fromkeys(INPUTS, "[input]")
     )

@@ -146,6 +146,14 @@ class Protocol(_Strict):
     def n_cycles(self) -> int:
         return sum(b.cycles for b in self.blocks)
 
+    def pybamm_cycles(self, ocv: float) -> list[tuple]:
+        """Every cycle as a tuple of PyBaMM steps; ``ocv`` is where a first CV sweep starts."""
+        cycles = []
+        for block in self.blocks:
+            cycles += block.experiment(ocv).cycles
+            ocv = block.end_voltage
+        return cycles
+
     def cycle_labels(self) -> list[tuple[GalvanostaticBlock | VoltammetryBlock, int]]:
         """(block, index within the block) for every cycle, in order."""
         return [(b, i) for b in self.blocks for i in range(b.cycles)]

@@ -37,7 +37,8 @@ class ElectrodeDesign(_Strict):
     active_material_wt_pct: Percent = 70.0
     electrolyte_wt_pct: Percent = 26.0
     binder_wt_pct: Percent = 4.0
-    si_wt_pct_of_active: Percent = 10.0
+    # both phases must exist: the model is a two-phase (graphite + Si) electrode
+    si_wt_pct_of_active: Annotated[float, Field(gt=0, lt=100)] = 10.0
     loading_mg_cm2: Annotated[float, Field(gt=0, le=100)] = 3.1
     graphite_density_g_cm3: Positive = 2.2
     si_density_g_cm3: Positive = 2.33

@@ -58,7 +58,6 @@ class _Monitor(pybamm.callbacks.Callback):
 
     def __init__(self, n_cycles: int, show: bool):
         self.failure: Failure | None = None
-        self.cycle_offset = 0  # cycles finished in earlier blocks
         self._where = (1, 1, "")
         self._bar = None
         if show:
@@ -72,7 +71,7 @@ class _Monitor(pybamm.callbacks.Callback):
 
     def on_step_start(self, logs):
         cycle, step = logs["cycle number"][0], logs["step number"][0]
-        self._where = (self.cycle_offset + int(cycle), int(step), str(logs["step operating conditions"]))
+        self._where = (int(cycle), int(step), str(logs["step operating conditions"]))
 
     def _record(self, logs, reason: str) -> None:
         if self.failure is None:
@@ -157,19 +156,16 @@ class Simulator:
         design: CellDesign,
         model: ModelKind | str = ModelKind.DFN,
         values: pybamm.ParameterValues | None = None,
-        mechanics: bool = True,
     ):
         self.protocol, self.design, self.kind = protocol, design, ModelKind(model)
         self.values = values if values is not None else parameter_values(design)
-        built = half_cell_model(self.kind, mechanics=mechanics)
-        ocv = _initial_ocv(self.values)
-        self._sims = []
-        for block in protocol.blocks:
-            experiment = block.experiment(ocv)
-            self._sims.append(
-                pybamm.Simulation(built, parameter_values=self.values, experiment=experiment, solver=solver())
-            )
-            ocv = block.end_voltage
+        self._model = half_cell_model(self.kind)
+        self._cycles = protocol.pybamm_cycles(_initial_ocv(self.values))
+        self._sim = self._simulation(self._cycles)
+
+    def _simulation(self, cycles: list[tuple]) -> pybamm.Simulation:
+        experiment = pybamm.Experiment(cycles)
+        return pybamm.Simulation(self._model, parameter_values=self.values, experiment=experiment, solver=solver())
 
     def solve(
         self,
@@ -181,7 +177,7 @@ class Simulator:
     ) -> RunResult:
         design = self.design if pressure_MPa is None else self.design.with_conditions(stack_pressure_MPa=pressure_MPa)
         values = inputs(design, binder, fixed_gap=CellMode(cell) == CellMode.FIXED_GAP)
-        solution, failure, elapsed = self._solve_blocks(values, progress)
+        solution, failure, elapsed = self._solve(values, progress)
         cycles, curves = _cycle_table(solution, self.protocol, CellGeometry(design))
         result = RunResult(
             solution=solution,
@@ -199,27 +195,25 @@ class Simulator:
         result.metrics = metrics(result)
         return result
 
-    def _solve_blocks(self, values: dict, progress: bool) -> tuple[pybamm.Solution, Failure | None, float]:
-        """Solve block after block, each starting from the last state of the one before.
+    def _solve(self, values: dict, progress: bool) -> tuple[pybamm.Solution, Failure | None, float]:
+        """Solve the whole protocol with the built simulation.
 
-        A block that fails keeps every cycle finished before it (PyBaMM already returns
-        partial solutions for most failures inside a block; a raised error loses only
-        the failing block's own cycles).
+        PyBaMM returns a partial solution for most failures; when it raises instead (a
+        whole cycle infeasible), the cycles before the failing one are solved again so
+        that they are kept.
         """
         monitor = _Monitor(self.protocol.n_cycles, progress)
-        solution = None
         start = time.perf_counter()
-        for sim in self._sims:
-            try:
-                solution = sim.solve(starting_solution=solution, inputs=values, callbacks=[monitor], showprogress=False)
-            except pybamm.SolverError as err:
-                monitor.record_raised(err)
-                if solution is None:
-                    raise pybamm.SolverError(str(monitor.failure)) from err
-            if monitor.failure is not None:
-                break
-            monitor.cycle_offset = len(solution.cycles)
-        monitor.close()
+        try:
+            solution = self._sim.solve(inputs=values, callbacks=[monitor], showprogress=False)
+        except pybamm.SolverError as err:
+            monitor.record_raised(err)
+            done = monitor.failure.cycle - 1
+            if done < 1:
+                raise pybamm.SolverError(str(monitor.failure)) from err
+            solution = self._simulation(self._cycles[:done]).solve(inputs=values, showprogress=False)
+        finally:
+            monitor.close()
         return solution, monitor.failure, time.perf_counter() - start
 
 

@@ -1,0 +1,166 @@
+"""Electrochemo-mechanical coupling: limits, conservation, monotonic trends, fixed-gap cells."""
+
+import numpy as np
+import pybamm
+import pytest
+from conftest import short_protocol
+
+import assb_sim
+from assb_sim import submodels as sm
+from assb_sim.model import half_cell_model, plain_composite_model
+from assb_sim.parameters import F, inputs, load_binder, load_cell_design, parameter_values
+from assb_sim.protocols import CellMode
+from assb_sim.schema import Binder
+from assb_sim.simulation import _N_PHASE, _N_SEI, _N_TRAPPED, _Q, Simulator, solver
+
+ONE_CYCLE = short_protocol({"role": "formation", "cycles": 1, "c_rate": 0.15})
+NBR_A, NBR_T, PB = (load_binder(n) for n in ("NBR-A", "NBR-T", "PB"))
+NO_SWELLING = ("Si volumetric strain at full lithiation", "Graphite volumetric strain at full lithiation")
+UNITY_COVERAGE = Binder(name="ideal", cohesion_N_m=187, adhesion_N_m=245, peel_strength_N_m=278)
+
+
+@pytest.fixture(scope="module")
+def formation_sim() -> Simulator:
+    """One built SPMe for the 3-cycle formation, reused across pressures and binders."""
+    return Simulator(assb_sim.load_protocol("formation"), load_cell_design(), "SPMe")
+
+
+def _capacities(model, values, given_inputs):
+    exp = ONE_CYCLE.blocks[0].experiment(ocv=1.0)
+    sol = pybamm.Simulation(model, parameter_values=values, experiment=exp, solver=solver()).solve(inputs=given_inputs)
+    q = sol[_Q].entries
+    return q.max(), q.max() - q[-1]
+
+
+@pytest.mark.parametrize(
+    "limit",
+    ["no swelling", "infinite cohesion", "very high pressure"],
+)
+def test_mechanics_vanishes_in_its_limits(limit):
+    """Each limit must give the plain PyBaMM composite half cell (same side reaction)."""
+    design = load_cell_design()
+    values = parameter_values(design)
+    given = inputs(design, UNITY_COVERAGE)
+    if limit == "no swelling":
+        values.update(
+            {"Si volumetric strain at full lithiation": 0.0, "Graphite volumetric strain at full lithiation": 0.0}
+        )
+    elif limit == "infinite cohesion":
+        given["Binder cohesion [N.m-1]"] = 1e12
+    else:
+        given["Set stack pressure [Pa]"] = 1e12
+    ours = _capacities(half_cell_model("SPMe"), values, given)
+    plain = _capacities(plain_composite_model("SPMe", side_reaction=True), values, given)
+    if limit != "very high pressure":  # the plain model has no pressure-dependent ionic contact
+        np.testing.assert_allclose(ours, plain, rtol=2e-3)
+    else:
+        np.testing.assert_allclose(ours, plain, rtol=1e-5)
+
+
+def test_lithium_is_conserved_with_contact_loss():
+    """Connected + trapped + decomposition Li = charge passed, over 10 damaging cycles."""
+    protocol = short_protocol({"role": "cycling", "cycles": 10, "c_rate": 0.3})
+    result = Simulator(protocol, load_cell_design(), "SPMe").solve(PB, pressure_MPa=10)
+    sol = result.solution
+    assert result.metrics["trapped_li_final_mAh_g"] > 10  # the test means something only with damage
+    held = sum(sol[v].entries for v in (*_N_PHASE.values(), *_N_TRAPPED.values(), _N_SEI))
+    q = sol[_Q].entries * 3600 / F
+    # the error scales with the solver tolerance (rtol 1e-6 -> 1.7e-6 of full scale, 1e-8 -> 3e-8)
+    np.testing.assert_allclose(held - held[0], q - q[0], atol=1e-5 * np.abs(q).max())
+
+
+def test_capacity_never_falls_as_pressure_rises(formation_sim):
+    caps = [
+        formation_sim.solve(NBR_T, pressure_MPa=p).metrics["first_delithiation_capacity_mAh_g"]
+        for p in (5, 16, 30, 48, 80, 200)
+    ]
+    assert all(np.diff(caps) >= -1e-6), caps
+    assert caps[-1] - caps[0] > 10  # and pressure does matter
+
+
+def test_capacity_never_falls_as_cohesion_rises(formation_sim):
+    caps = []
+    for cohesion in (0, 50, 100, 200, 400, 800):
+        binder = NBR_T.model_copy(update={"cohesion_N_m": cohesion})
+        caps.append(formation_sim.solve(binder, pressure_MPa=16).metrics["first_delithiation_capacity_mAh_g"])
+    assert all(np.diff(caps) >= -1e-6), caps
+
+
+def test_swelling_grows_with_si_share():
+    peaks = []
+    for si in (1, 5, 10, 20):
+        design = load_cell_design()
+        design = design.model_copy(
+            update={"electrode": design.electrode.model_copy(update={"si_wt_pct_of_active": si})}
+        )
+        result = Simulator(ONE_CYCLE, design, "SPMe").solve(NBR_A)
+        peaks.append(
+            result.voltage_curves[1]["electrode_thickness_um"].max() - result.metrics["electrode_thickness_initial_um"]
+        )
+    assert all(np.diff(peaks) > 0), peaks
+
+
+def test_binder_story_at_low_and_high_pressure(formation_sim):
+    """NBR-T suffers at 16 MPa, the binders converge at 80 MPa, PB is worst."""
+    m = {(b.name, p): formation_sim.solve(b, pressure_MPa=p).metrics for b in (NBR_A, NBR_T, PB) for p in (16, 80)}
+    cap, ice = "first_delithiation_capacity_mAh_g", "initial_coulombic_efficiency"
+    assert m["NBR-T", 16][cap] < m["NBR-A", 16][cap]
+    assert m["NBR-T", 16][ice] < m["NBR-A", 16][ice]
+    gap_16 = m["NBR-A", 16][cap] - m["NBR-T", 16][cap]
+    gap_80 = m["NBR-A", 80][cap] - m["NBR-T", 80][cap]
+    assert abs(gap_80) < 0.1 * gap_16
+    assert m["PB", 16][cap] < m["NBR-T", 16][cap]
+
+
+def test_fixed_gap_without_swelling_sees_only_the_li_foil():
+    """P - P0 = K dL_Li, and the foil thins 4.85 um per mAh/cm2 of Li stripped."""
+    design = load_cell_design()
+    values = parameter_values(design)
+    values.update(
+        {
+            **dict.fromkeys(NO_SWELLING, 0.0),
+            "Primary: SEI lithium interstitial diffusivity [m2.s-1]": 0.0,
+            "Secondary: SEI lithium interstitial diffusivity [m2.s-1]": 0.0,
+        }
+    )
+    result = Simulator(ONE_CYCLE, design, "SPMe", values=values).solve(NBR_A, cell=CellMode.FIXED_GAP)
+    sol = result.solution
+    q_mAh_cm2 = sol[_Q].entries * 1e3 / (CellGeometry_area(design) * 1e4)
+    dL_li = sol[sm.THICKNESS_LI].entries
+    np.testing.assert_allclose(dL_li, -4.85e-6 * q_mAh_cm2, rtol=2e-3, atol=1e-12)
+    K = design.stack_stiffness_MPa_per_um * 1e12
+    np.testing.assert_allclose(sol[sm.STACK_PRESSURE].entries - 48e6, K * dL_li, rtol=1e-9, atol=1e-3)
+
+
+def CellGeometry_area(design):
+    return assb_sim.CellGeometry(design).area
+
+
+def test_fixed_gap_pressure_falls_on_lithiation_and_drifts_down():
+    result = assb_sim.run("pressure-monitor", binder="NBR-T", model="SPMe")
+    df = result.cycles
+    assert result.cell is CellMode.FIXED_GAP
+    assert (df["pressure_change_lithiation_MPa_per_mAh_cm2"] < 0).all()
+    assert (df["pressure_change_delithiation_MPa_per_mAh_cm2"] > 0).all()
+    assert (df["pressure_change_MPa"] < 0).all()  # the pressure never fully recovers
+    assert df["accumulated_pressure_change_MPa_per_mAh_cm2"].iloc[-1] < 0
+
+
+def test_extremely_stiff_stack_stops_cleanly():
+    design = load_cell_design().model_copy(update={"stack_stiffness_MPa_per_um": 1e5})
+    result = Simulator(ONE_CYCLE, design, "SPMe").solve(NBR_A, cell=CellMode.FIXED_GAP)
+    assert not result.complete
+    assert "Stack pressure fell to zero" in result.failure.reason
+    assert result.failure.cycle == 1
+    p = result.solution[sm.STACK_PRESSURE].entries
+    assert np.isfinite(p).all()
+    assert p.min() > -1e6  # stopped at the event, not far beyond it
+
+
+def test_resolving_at_another_pressure_reuses_the_built_models(formation_sim):
+    formation_sim.solve(NBR_A, pressure_MPa=16)
+    before = dict(formation_sim._sim.steps_to_built_models)
+    formation_sim.solve(NBR_A, pressure_MPa=80)
+    after = formation_sim._sim.steps_to_built_models
+    assert before.keys() == after.keys()
+    assert all(before[k] is after[k] for k in before)
