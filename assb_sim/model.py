@@ -39,7 +39,7 @@ def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> 
     if mechanics:
         for phase in (GRAPHITE, SILICON):
             # the mechanics acts on the electrode as a whole: one connected fraction per phase
-            model.submodels[f"positive {phase} active material"] = ContactLoss(param, options, True, phase)
+            model.submodels[f"positive {phase} active material"] = ContactLoss(param, options, phase)
         model.submodels["swelling"] = Swelling(param, options)
         model.submodels["void growth"] = VoidGrowth(param, options)
         model.submodels["stack pressure"] = StackPressure(param, options)

@@ -155,8 +155,12 @@ class Simulator:
         design: CellDesign,
         model: ModelKind | str = ModelKind.DFN,
         values: pybamm.ParameterValues | None = None,
+        full_output: bool = False,
     ):
+        """``full_output`` keeps every PyBaMM variable in the solution (slower); by
+        default only those assb-sim reports are stored."""
         self.protocol, self.design, self.kind = protocol, design, ModelKind(model)
+        self._recorded = () if full_output else _RECORDED
         self.values = values if values is not None else parameter_values(design)
         self._model = half_cell_model(self.kind)
         self._cycles = protocol.pybamm_cycles(_initial_ocv(self.values))
@@ -164,7 +168,9 @@ class Simulator:
 
     def _simulation(self, cycles: list[tuple]) -> pybamm.Simulation:
         experiment = pybamm.Experiment(cycles)
-        return pybamm.Simulation(self._model, parameter_values=self.values, experiment=experiment, solver=solver())
+        return pybamm.Simulation(
+            self._model, parameter_values=self.values, experiment=experiment, solver=solver(self._recorded)
+        )
 
     def solve(
         self,
@@ -216,13 +222,14 @@ class Simulator:
         return solution, monitor.failure, time.perf_counter() - start
 
 
-def solver() -> pybamm.IDAKLUSolver:
+def solver(output_variables: tuple[str, ...] = ()) -> pybamm.IDAKLUSolver:
     """IDAKLU with tolerances tight enough for the nearly empty particles at 2 V.
 
     PyBaMM's default atol (1e-6) fails on the CV up-sweep of the DFN once the
-    delithiated particles hold only ~1e-4 of their capacity.
+    delithiated particles hold only ~1e-4 of their capacity. With ``output_variables``
+    only those are stored: much less memory and no re-evaluation afterwards.
     """
-    return pybamm.IDAKLUSolver(atol=1e-8, rtol=1e-6)
+    return pybamm.IDAKLUSolver(atol=1e-8, rtol=1e-6, output_variables=list(output_variables) or None)
 
 
 def _initial_ocv(values: pybamm.ParameterValues) -> float:

@@ -49,6 +49,11 @@ def trapped_lithium_name(phase: str) -> str:
     return f"Loss of lithium due to loss of {phase} active material in positive electrode [mol]"
 
 
+def connected_lithium_name(phase: str) -> str:
+    """Li in the connected particles of a phase [mol], tracked as its own state."""
+    return f"{PHASE_LABEL[phase]} connected lithium [mol]"
+
+
 def connected_fraction_name(phase: str) -> str:
     return f"{PHASE_LABEL[phase]} connected fraction"
 
@@ -111,7 +116,7 @@ class Swelling(pybamm.BaseSubModel):
             beta = pybamm.Parameter(f"{PHASE_LABEL[phase]} volumetric strain at full lithiation")
             c_max = pybamm.Parameter(f"{phase.capitalize()}: Maximum concentration in positive electrode [mol.m-3]")
             eps = variables[f"X-averaged positive electrode {phase} active material volume fraction"]
-            n = variables[phase_lithium_name(phase)]
+            n = variables[connected_lithium_name(phase)]
             trapped = variables[trapped_lithium_name(phase)]
             a_j = variables[f"X-averaged positive electrode {phase} volumetric interfacial current density [A.m-3]"]
             loosened = variables[f"{PHASE_LABEL[phase]} loosened contact fraction"]
@@ -156,20 +161,28 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
     contacts separate as the phase shrinks back (rate lambda r, r = max(-de/dt, 0) / e_max,
     so a full contraction releases them), and cycling wears all contacts (fatigue b):
 
-        d eps/dt = -eps (lambda r + b S |de/dt|),   d lambda/dt = a S de_new/dt (1 - lambda) - lambda r
+        d eps/dt = -eps k,  k = lambda r + b S |de/dt|,
+        d lambda/dt = a S de_new/dt (1 - lambda) - lambda r
 
     S is the contact-loss susceptibility of :class:`StackPressure`. Material cut off
-    while shrinking still holds Li: it is trapped (PyBaMM's "loss of lithium due to loss
-    of active material"), which lowers the coulombic efficiency.
+    still holds Li: it is trapped (PyBaMM's "loss of lithium due to loss of active
+    material"), which lowers the coulombic efficiency. The loss is uniform through the
+    electrode, so the phase's connected Li n is tracked as one state,
+    dn/dt = -<a j> L A / F - k n, and the trapped Li grows at k n: the same bookkeeping as
+    PyBaMM's, without making every mechanics equation depend on every particle node.
     """
 
-    def __init__(self, param, options, x_average, phase):
-        super().__init__(param, "positive", options, x_average, phase)
+    def __init__(self, param, options, phase):
+        super().__init__(param, "positive", options, x_average=True, phase=phase)
         self._loosened = f"{PHASE_LABEL[phase]} loosened contact fraction"
+        self._lithium = connected_lithium_name(phase)
 
     def get_fundamental_variables(self):
         variables = super().get_fundamental_variables()
+        pp = self.phase_param
         variables[self._loosened] = pybamm.Variable(self._loosened, scale=0.1)
+        capacity = pp.epsilon_s_av * pp.c_max * self.domain_param.L * self.param.A_cc
+        variables[self._lithium] = pybamm.Variable(self._lithium, scale=capacity)
         return variables
 
     def get_coupled_variables(self, variables):
@@ -180,24 +193,34 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
         e_max = pybamm.maximum(variables[_max_strain_name(strain)], _STRAIN_FLOOR)
         contraction = pybamm.maximum(-de, 0) / e_max
         lam = variables[self._loosened]
-        eps_name = f"electrode {self.phase} active material volume fraction"
-        eps_av = variables[f"X-averaged positive {eps_name}"]
-        eps = eps_av if self.x_average else variables[f"Positive {eps_name}"]
-        rate = lam * contraction + b * S * _smooth_abs(de)
-        variables.update(self._get_standard_active_material_change_variables(-eps * rate))
-        variables[f"{self._loosened} rate [s-1]"] = (
-            a * S * variables[_new_strain_rate_name(strain)] * (1 - lam) - lam * contraction
+        eps = variables[f"X-averaged positive electrode {self.phase} active material volume fraction"]
+        k = lam * contraction + b * S * _smooth_abs(de)
+        variables.update(self._get_standard_active_material_change_variables(-eps * k))
+        variables[f"{self._loosened} rate [s-1]"] = a * S * variables[_new_strain_rate_name(strain)] * (1 - lam) - (
+            lam * contraction
         )
-        variables[connected_fraction_name(self.phase)] = eps_av / self.phase_param.epsilon_s_av
+        variables[f"{label} contact loss rate [s-1]"] = k
+        variables[connected_fraction_name(self.phase)] = eps / self.phase_param.epsilon_s_av
         return variables
 
     def set_rhs(self, variables):
-        super().set_rhs(variables)
-        self.rhs[variables[self._loosened]] = variables[f"{self._loosened} rate [s-1]"]
+        label = PHASE_LABEL[self.phase]
+        eps = variables[f"X-averaged positive electrode {self.phase} active material volume fraction"]
+        k, n = variables[f"{label} contact loss rate [s-1]"], variables[self._lithium]
+        a_j = variables[f"X-averaged positive electrode {self.phase} volumetric interfacial current density [A.m-3]"]
+        self.rhs = {
+            eps: -eps * k,
+            variables[self._loosened]: variables[f"{self._loosened} rate [s-1]"],
+            n: -a_j * self.domain_param.L * self.param.A_cc / self.param.F - k * n,
+            variables[trapped_lithium_name(self.phase)]: k * n,
+        }
 
     def set_initial_conditions(self, variables):
         super().set_initial_conditions(variables)
+        pp = self.phase_param
+        n0 = pp.epsilon_s_av * pp.c_init_av * self.domain_param.L * self.param.A_cc
         self.initial_conditions[variables[self._loosened]] = pybamm.Scalar(0)
+        self.initial_conditions[variables[self._lithium]] = n0
 
 
 class VoidGrowth(pybamm.BaseSubModel):
