@@ -65,6 +65,40 @@ def plot_voltammogram(result: RunResult, ax=None):
     return ax
 
 
+def plot_pressure_trace(result: RunResult, ax=None):
+    """Stack pressure vs time, lithiation steps shaded (the paper's monitoring plot)."""
+    ax = ax or plt.subplots(figsize=(7, 3.5))[1]
+    for curve in result.voltage_curves.values():
+        ax.plot(curve["time_h"], curve["stack_pressure_MPa"], color="k", lw=1)
+        lithiating = curve["current_mA_cm2"].to_numpy() > 0
+        t = curve["time_h"].to_numpy()
+        ax.fill_between(
+            t, 0, 1, where=lithiating, color="tab:blue", alpha=0.12, lw=0, transform=ax.get_xaxis_transform()
+        )
+    ax.set(xlabel="Time [h]", ylabel="Stack pressure [MPa]")
+    ax.set_title(f"{result.binder.name}, {result.cell.value} cell (shaded: lithiation)")
+    return ax
+
+
+def plot_mechanics_vs_cycle(result: RunResult, axes=None):
+    """Connected fractions, electrode thickness and accumulated pressure change per cycle."""
+    if axes is None:
+        _, axes = plt.subplots(1, 3, figsize=(11, 3.3))
+    df = result.cycles
+    ax_f, ax_l, ax_p = axes
+    ax_f.plot(df["cycle"], df["si_connected_fraction"], "o-", ms=3, label="Si")
+    ax_f.plot(df["cycle"], df["graphite_connected_fraction"], "s-", ms=3, label="graphite")
+    ax_f.set(xlabel="Cycle", ylabel="Connected fraction", ylim=(0, 1.05))
+    ax_f.legend(frameon=False)
+    ax_l.plot(df["cycle"], df["electrode_thickness_um"], "o-", ms=3, color="tab:brown")
+    ax_l.axhline(result.metrics["electrode_thickness_initial_um"], color="0.6", ls="--", lw=1)
+    ax_l.set(xlabel="Cycle", ylabel="Electrode thickness\n(end of cycle) [µm]")
+    later = df[df["cycle"] > 1]
+    ax_p.plot(later["cycle"], later["accumulated_pressure_change_MPa_per_mAh_cm2"], "o-", ms=3, color="tab:red")
+    ax_p.set(xlabel="Cycle", ylabel="Accumulated ΔP / Q\n[MPa per mAh cm$^{-2}$]")
+    return axes
+
+
 def save_run_figures(result: RunResult, out: Path) -> list[Path]:
     """Write the standard PNGs of a run into ``out``; returns their paths."""
     out.mkdir(parents=True, exist_ok=True)
@@ -75,6 +109,8 @@ def save_run_figures(result: RunResult, out: Path) -> list[Path]:
     if roles - {Role.VOLTAMMETRY.value}:
         figures.append(("voltage_profiles.png", lambda: plot_voltage_profiles(result)))
         figures.append(("capacity_vs_cycle.png", lambda: plot_capacity_vs_cycle(result)))
+    figures.append(("mechanics_vs_cycle.png", lambda: plot_mechanics_vs_cycle(result)))
+    figures.append(("pressure_trace.png", lambda: plot_pressure_trace(result)))
     paths = []
     for name, draw in figures:
         draw()
