@@ -9,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from .protocols import Role
+from .protocols import CellMode, Role
 from .simulation import RunResult
 
 
@@ -81,11 +81,13 @@ def plot_pressure_trace(result: RunResult, ax=None):
 
 
 def plot_mechanics_vs_cycle(result: RunResult, axes=None):
-    """Connected fractions, electrode thickness and accumulated pressure change per cycle."""
+    """Connected fractions, electrode thickness and, for a fixed-gap cell, the
+    accumulated capacity-normalised pressure change per cycle."""
+    fixed_gap = result.cell is CellMode.FIXED_GAP
     if axes is None:
-        _, axes = plt.subplots(1, 3, figsize=(11, 3.3))
+        _, axes = plt.subplots(1, 3 if fixed_gap else 2, figsize=(11 if fixed_gap else 7.5, 3.3))
     df = result.cycles
-    ax_f, ax_l, ax_p = axes
+    ax_f, ax_l = axes[:2]
     ax_f.plot(df["cycle"], df["si_connected_fraction"], "o-", ms=3, label="Si")
     ax_f.plot(df["cycle"], df["graphite_connected_fraction"], "s-", ms=3, label="graphite")
     ax_f.set(xlabel="Cycle", ylabel="Connected fraction", ylim=(0, 1.05))
@@ -93,7 +95,10 @@ def plot_mechanics_vs_cycle(result: RunResult, axes=None):
     ax_l.plot(df["cycle"], df["electrode_thickness_um"], "o-", ms=3, color="tab:brown")
     ax_l.axhline(result.metrics["electrode_thickness_initial_um"], color="0.6", ls="--", lw=1)
     ax_l.set(xlabel="Cycle", ylabel="Electrode thickness\n(end of cycle) [µm]")
+    if not fixed_gap:
+        return axes
     later = df[df["cycle"] > 1]
+    ax_p = axes[2]
     ax_p.plot(later["cycle"], later["accumulated_pressure_change_MPa_per_mAh_cm2"], "o-", ms=3, color="tab:red")
     ax_p.set(xlabel="Cycle", ylabel="Accumulated ΔP / Q\n[MPa per mAh cm$^{-2}$]")
     return axes
@@ -110,7 +115,8 @@ def save_run_figures(result: RunResult, out: Path) -> list[Path]:
         figures.append(("voltage_profiles.png", lambda: plot_voltage_profiles(result)))
         figures.append(("capacity_vs_cycle.png", lambda: plot_capacity_vs_cycle(result)))
     figures.append(("mechanics_vs_cycle.png", lambda: plot_mechanics_vs_cycle(result)))
-    figures.append(("pressure_trace.png", lambda: plot_pressure_trace(result)))
+    if result.cell is CellMode.FIXED_GAP:
+        figures.append(("pressure_trace.png", lambda: plot_pressure_trace(result)))
     paths = []
     for name, draw in figures:
         draw()

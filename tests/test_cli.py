@@ -142,3 +142,13 @@ def test_console_script_prints_no_traceback():
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip() == "assb-sim: error: stack_pressure_MPa: Input should be greater than 0 (got -1.0)"
+
+
+def test_fixed_gap_run_writes_the_pressure_trace(tmp_path):
+    out = tmp_path / "fg"
+    args = ["run", "formation", "--model", "SPMe", "--cell", "fixed-gap", "--pressure", "30", "--out", str(out)]
+    assert main([*args, "--quiet"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["cell"] == "fixed-gap"
+    assert metrics["stack_pressure_final_MPa"] < metrics["stack_pressure_initial_MPa"] == 30
+    assert (out / "pressure_trace.png").read_bytes()[:4] == b"\x89PNG"
