@@ -72,22 +72,22 @@ class _Monitor(pybamm.callbacks.Callback):
         cycle, step = logs["cycle number"][0], logs["step number"][0]
         self._where = (int(cycle), int(step), str(logs["step operating conditions"]))
 
-    def _record(self, logs, reason: str) -> None:
+    def _record(self, reason: str) -> None:
         if self.failure is None:
             cycle, step, condition = self._where
             self.failure = Failure(cycle=cycle, step=step, operating_condition=condition, reason=reason)
 
     def record_raised(self, err: Exception) -> None:
-        self._record(None, str(err).splitlines()[0][:200])
+        self._record(str(err).splitlines()[0][:200])
 
     def on_experiment_error(self, logs):
-        self._record(logs, str(logs["error"]).splitlines()[0])
+        self._record(str(logs["error"]).splitlines()[0])
 
     def on_experiment_infeasible_event(self, logs):
-        self._record(logs, f"event '{logs['termination']}'")
+        self._record(f"event '{logs['termination']}'")
 
     def on_experiment_infeasible_time(self, logs):
-        self._record(logs, f"step did not finish within {logs['step duration']} s")
+        self._record(f"step did not finish within {logs['step duration']} s")
 
     def close(self) -> None:
         if self._bar is not None:
