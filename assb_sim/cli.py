@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .parameters import binder_names, load_cell_design, resource_dir
 from .protocols import CellMode, protocol_names
-from .schema import InputError, ModelKind
+from .schema import InputError, ModelKind, validate
 
 EXIT_BAD_INPUT = 2
 EXIT_SOLVER_FAILURE = 1
@@ -27,6 +27,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="assb-sim", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    cells = [c.value for c in CellMode]
     run = sub.add_parser("run", help="simulate a protocol on the graphite/Si half cell")
     run.add_argument("protocol", help=f"protocol name ({', '.join(protocol_names())}) or YAML file")
     run.add_argument("--binder", default="NBR-A", help="binder name or YAML file (default NBR-A)")
@@ -42,7 +43,93 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, metavar="DIR", help="write metrics.json, cycles.csv and PNGs")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     sub.add_parser("list", help="list protocols, binders and parameter sets")
+
+    sweep = sub.add_parser("sweep", help="grid of runs over pressure, binder properties and cell design; resumable")
+    sweep.add_argument("protocol", nargs="?", help="protocol name or YAML file (or in --spec)")
+    sweep.add_argument("--spec", type=Path, metavar="FILE", help="sweep spec YAML (command-line axes override it)")
+    sweep.add_argument("--binder", nargs="+", metavar="NAME", help="binders (names or YAML files)")
+    for flag, help_ in (
+        ("--pressure", "stack pressure [MPa]"),
+        ("--cohesion", "binder cohesion [N/m] (overrides the binder's)"),
+        ("--adhesion", "binder adhesion [N/m]"),
+        ("--peel", "binder peel strength [N/m]"),
+        ("--si-share", "Si share of the active material [wt%]"),
+        ("--loading", "active-material loading [mg/cm2]"),
+        ("--temperature", "temperature [degC]"),
+        ("--c-rate", "C-rate of every galvanostatic block"),
+    ):
+        sweep.add_argument(flag, metavar="RANGE", help=f"{help_}: START:STOP:N[:log] or a,b,c")
+    sweep.add_argument("--cell", nargs="+", choices=cells, help="cell modes")
+    sweep.add_argument("--model", choices=[m.value for m in ModelKind], help="DFN or SPMe (default SPMe)")
+    sweep.add_argument("--workers", type=int, metavar="N", help="parallel processes (default: all cores)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler tcp://host:port, or 'local'")
+    sweep.add_argument("--out", type=Path, required=True, metavar="DIR", help="results store (re-run to resume)")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    minp = sub.add_parser("min-pressure", help="lowest stack pressure at which a metric meets a target")
+    minp.add_argument("--binder", default="NBR-A", help="binder name or YAML file")
+    minp.add_argument("--metric", default="cycle_retention", help="metrics.json key, e.g. cycle_retention")
+    minp.add_argument("--target", type=float, required=True, help="value the metric must reach")
+    minp.add_argument("--protocol", help="protocol (default: one that produces the metric)")
+    minp.add_argument("--model", default="SPMe", choices=[m.value for m in ModelKind])
+    minp.add_argument("--low", type=float, default=1.0, metavar="MPA", help="lowest pressure tried")
+    minp.add_argument("--high", type=float, default=200.0, metavar="MPA", help="highest pressure tried")
     return parser
+
+
+_SWEEP_AXES = {
+    "pressure": "pressure_MPa",
+    "cohesion": "cohesion_N_m",
+    "adhesion": "adhesion_N_m",
+    "peel": "peel_strength_N_m",
+    "si_share": "si_wt_pct",
+    "loading": "loading_mg_cm2",
+    "temperature": "temperature_C",
+    "c_rate": "c_rate",
+}
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from .plotting import save_sweep_figures
+    from .sweeps import SweepSpec, load_spec, parse_range, run_sweep
+
+    data = load_spec(args.spec).model_dump() if args.spec else {}
+    if args.protocol:
+        data["protocol"] = args.protocol
+    for option, axis in _SWEEP_AXES.items():
+        text = getattr(args, option)
+        if text is not None:
+            data[axis] = parse_range(text, f"--{option.replace('_', '-')}")
+    for option, axis in (("binder", "binder"), ("cell", "cell"), ("model", "model")):
+        if getattr(args, option) is not None:
+            data[axis] = getattr(args, option)
+    spec = validate(SweepSpec, data)
+    df = run_sweep(spec, args.out, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
+    failed = int((df["status"] == "failed").sum())
+    print(
+        f"{len(df)} points in {args.out}/ ({failed} failed); figures: "
+        + ", ".join(p.name for p in save_sweep_figures(df, args.out))
+    )
+    return 0
+
+
+def _min_pressure(args: argparse.Namespace) -> int:
+    from .sweeps import min_pressure
+
+    found = min_pressure(
+        args.binder,
+        args.metric,
+        args.target,
+        protocol=args.protocol,
+        model=args.model,
+        low_MPa=args.low,
+        high_MPa=args.high,
+    )
+    print(f"{found.binder}: {found.metric} >= {found.target:g}: {found.message}")
+    for pressure, value in found.evidence:
+        mark = "meets" if value >= found.target else "misses"
+        print(f"  {pressure:8.3f} MPa  {found.metric} = {value:.4f}  ({mark})")
+    return 0
 
 
 def _list() -> None:
@@ -106,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "list":
             _list()
             return 0
-        return _run(args)
+        return {"run": _run, "sweep": _sweep, "min-pressure": _min_pressure}[args.command](args)
     except InputError as err:
         print(f"assb-sim: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT

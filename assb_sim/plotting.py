@@ -8,6 +8,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
 from .protocols import CellMode, Role
 from .simulation import RunResult
@@ -125,4 +127,61 @@ def save_run_figures(result: RunResult, out: Path) -> list[Path]:
         fig.savefig(out / name, dpi=130)
         plt.close(fig)
         paths.append(out / name)
+    return paths
+
+
+SWEEP_METRICS = {
+    "first_delithiation_capacity_mAh_g": "1st delithiation [mAh g$^{-1}$]",
+    "initial_coulombic_efficiency": "Initial coulombic efficiency",
+    "cycle_retention": "Capacity retention (cycling block)",
+}
+
+
+def plot_metric_vs_pressure(df: pd.DataFrame, metric: str, ax=None):
+    """One line per binder (and other axis values): a sweep metric against stack pressure."""
+    ax = ax or plt.subplots(figsize=(5, 3.8))[1]
+    ok = df[df["status"] != "failed"].dropna(subset=[metric])
+    others = [c for c in ("cohesion_N_m", "si_wt_pct", "loading_mg_cm2", "temperature_C", "c_rate", "cell") if c in ok]
+    for label, group in ok.groupby(["binder", *others], dropna=False):
+        name = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in np.atleast_1d(label))
+        group = group.sort_values("pressure_MPa")
+        ax.plot(group["pressure_MPa"], group[metric], "o-", ms=3, label=name)
+    ax.set(xlabel="Stack pressure [MPa]", ylabel=SWEEP_METRICS.get(metric, metric))
+    ax.legend(frameon=False, fontsize=7)
+    return ax
+
+
+def plot_design_map(df: pd.DataFrame, metric: str, ax=None):
+    """Map of a metric over stack pressure x binder cohesion, the paper's binders marked."""
+    from .parameters import binder_names, load_binder
+
+    ax = ax or plt.subplots(figsize=(5.5, 4))[1]
+    ok = df[df["status"] != "failed"]
+    grid = ok.pivot_table(index="cohesion_N_m", columns="pressure_MPa", values=metric)
+    mesh = ax.pcolormesh(grid.columns, grid.index, grid.to_numpy(), shading="nearest", cmap="viridis")
+    plt.colorbar(mesh, ax=ax, label=SWEEP_METRICS.get(metric, metric))
+    for name in binder_names():
+        cohesion = load_binder(name).cohesion_N_m
+        ax.axhline(cohesion, color="w", lw=0.8, ls="--")
+        ax.text(grid.columns.min(), cohesion, f" {name}", color="w", va="bottom", fontsize=8)
+    ax.set(xlabel="Stack pressure [MPa]", ylabel="Binder cohesion [N m$^{-1}$]")
+    return ax
+
+
+def save_sweep_figures(df: pd.DataFrame, out: Path) -> list[Path]:
+    """Metric-vs-pressure plots, and pressure x cohesion maps when both were swept."""
+    paths = []
+    metrics = [m for m in SWEEP_METRICS if m in df and df[m].notna().any()]
+    swept_cohesion = "cohesion_N_m" in df and df["cohesion_N_m"].nunique() > 1
+    for metric in metrics:
+        for kind, draw in (("vs_pressure", plot_metric_vs_pressure), ("map", plot_design_map)):
+            if kind == "map" and not swept_cohesion:
+                continue
+            draw(df, metric)
+            fig = plt.gcf()
+            fig.tight_layout()
+            path = out / f"{metric}_{kind}.png"
+            fig.savefig(path, dpi=130)
+            plt.close(fig)
+            paths.append(path)
     return paths

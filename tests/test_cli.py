@@ -152,3 +152,38 @@ def test_fixed_gap_run_writes_the_pressure_trace(tmp_path):
     assert metrics["cell"] == "fixed-gap"
     assert metrics["stack_pressure_final_MPa"] < metrics["stack_pressure_initial_MPa"] == 30
     assert (out / "pressure_trace.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["sweep", "formation", "--pressure", "2:80"], "--pressure"),
+        (["sweep", "formation", "--binder", "NBR-Z"], "binder"),
+        (["sweep", "nonsense"], "protocol"),
+        (["sweep", "formation", "--workers", "two"], "--workers"),
+        (["min-pressure", "--metric", "cycle_retention"], "--target"),
+    ],
+)
+def test_bad_sweep_input_exits_2(args, field, tmp_path, capsys):
+    assert _exit_code([*args, "--out", str(tmp_path)] if args[0] == "sweep" else args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert field in err
+
+
+def test_sweep_writes_store_and_figures(tmp_path, capsys):
+    out = tmp_path / "s"
+    args = ["sweep", "formation", "--binder", "NBR-A", "NBR-T", "--pressure", "16,80", "--cohesion", "50,200"]
+    assert main([*args, "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    assert "8 points" in capsys.readouterr().out
+    assert (out / "first_delithiation_capacity_mAh_g_map.png").exists()
+    assert (out / "initial_coulombic_efficiency_vs_pressure.png").exists()
+
+
+def test_min_pressure_cli(capsys):
+    args = ["min-pressure", "--binder", "NBR-T", "--metric", "initial_coulombic_efficiency", "--target", "0.76"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "met at" in text
+    assert "meets" in text
+    assert "misses" in text

@@ -1,0 +1,414 @@
+"""Parameter sweeps and the minimum-stack-pressure finder.
+
+A sweep is the grid (product) of the listed values of each axis. Points that differ only
+in PyBaMM input parameters (stack pressure, binder properties, cell mode) share one
+built :class:`Simulator` per worker process; the other axes (Si share, loading,
+temperature, C-rate) need their own. Every finished point is written to the store at
+once (one Parquet file per point, named by a hash of its parameters), so an interrupted
+sweep resumes where it stopped with nothing recomputed, duplicated or lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import Field
+
+from .parameters import load_binder, load_cell_design, read_yaml
+from .protocols import CellMode, GalvanostaticBlock, Protocol, load_protocol
+from .schema import InputError, ModelKind, _Strict, validate
+from .simulation import Simulator
+
+# axes that only change PyBaMM input parameters: one built model serves them all
+INPUT_AXES = ("binder", "pressure_MPa", "cohesion_N_m", "adhesion_N_m", "peel_strength_N_m", "cell")
+# axes that change parameter values or the experiment: a model per combination
+STRUCTURAL_AXES = ("si_wt_pct", "loading_mg_cm2", "temperature_C", "c_rate")
+AXES = INPUT_AXES + STRUCTURAL_AXES
+
+Values = Annotated[list[float], Field(min_length=1)]
+
+
+class SweepSpec(_Strict):
+    """What to sweep: a list of values per axis (None: the cell's or binder's own value)."""
+
+    protocol: str = "formation"
+    model: ModelKind = ModelKind.SPMe
+    binder: list[str] = Field(default_factory=lambda: ["NBR-A"], min_length=1)
+    pressure_MPa: Values = Field(default_factory=lambda: [48.0])
+    cohesion_N_m: Values | None = None
+    adhesion_N_m: Values | None = None
+    peel_strength_N_m: Values | None = None
+    cell: list[CellMode] | None = None
+    si_wt_pct: Values | None = None
+    loading_mg_cm2: Values | None = None
+    temperature_C: Values | None = None
+    c_rate: Values | None = None
+
+    def swept_axes(self) -> list[str]:
+        """Axes with more than one value: the dimensions of the result."""
+        return [a for a in AXES if getattr(self, a) is not None and len(getattr(self, a)) > 1]
+
+    def points(self) -> list[dict[str, Any]]:
+        """Every grid point, structural axes outermost so that a worker reuses its model."""
+        axes = [a for a in (*STRUCTURAL_AXES, *INPUT_AXES) if getattr(self, a) is not None]
+        grid = itertools.product(*(getattr(self, a) for a in axes))
+        return [
+            {a: (v.value if isinstance(v, CellMode) else v) for a, v in zip(axes, values, strict=True)}
+            for values in grid
+        ]
+
+
+def parse_range(text: str, field_name: str) -> list[float]:
+    """``START:STOP:N`` (linear), ``START:STOP:N:log`` (logarithmic) or ``a,b,c``."""
+    try:
+        if ":" not in text:
+            return [float(v) for v in text.split(",")]
+        parts = text.split(":")
+        start, stop, n = float(parts[0]), float(parts[1]), int(parts[2])
+        scale = parts[3] if len(parts) == 4 else "lin"
+        if n < 1 or len(parts) > 4 or scale not in ("lin", "log"):
+            raise ValueError
+        if scale == "log":
+            if start <= 0 or stop <= 0:
+                raise ValueError
+            return [float(v) for v in np.geomspace(start, stop, n)]
+        return [float(v) for v in np.linspace(start, stop, n)]
+    except (ValueError, IndexError):
+        raise InputError(f"{field_name}: cannot read range {text!r} (use START:STOP:N[:log] or a,b,c)") from None
+
+
+def load_spec(path: Path) -> SweepSpec:
+    raw = read_yaml(path)
+    if not isinstance(raw, dict):
+        raise InputError(f"{path}: expected a mapping of sweep axes")
+    return validate(SweepSpec, raw)
+
+
+def point_id(point: dict[str, Any], spec: SweepSpec) -> str:
+    """Stable name of a point: hash of the protocol, model and the point's values."""
+    key = json.dumps({"protocol": spec.protocol, "model": spec.model.value, **point}, sort_keys=True)
+    return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+# --- one point, in any worker process -------------------------------------------------
+
+_SIMULATORS: dict[tuple, Simulator] = {}  # per process: structure -> built model
+
+
+def _simulator(spec: SweepSpec, point: dict[str, Any]) -> Simulator:
+    key = (spec.protocol, spec.model.value, *(point.get(a) for a in STRUCTURAL_AXES))
+    if key not in _SIMULATORS:
+        protocol = load_protocol(spec.protocol)
+        if point.get("c_rate") is not None:
+            protocol = _with_c_rate(protocol, point["c_rate"])
+        design = load_cell_design().with_conditions(
+            temperature_C=point.get("temperature_C")
+            if point.get("temperature_C") is not None
+            else protocol.temperature_C,
+            loading_mg_cm2=point.get("loading_mg_cm2")
+            if point.get("loading_mg_cm2") is not None
+            else protocol.loading_mg_cm2,
+        )
+        if point.get("si_wt_pct") is not None:
+            electrode = design.electrode.model_dump() | {"si_wt_pct_of_active": point["si_wt_pct"]}
+            design = validate(type(design), design.model_dump() | {"electrode": electrode})
+        _SIMULATORS[key] = Simulator(protocol, design, spec.model)
+    return _SIMULATORS[key]
+
+
+def _first(*values):
+    """The first value that is not None (a sweep value beats the protocol's)."""
+    return next((v for v in values if v is not None), None)
+
+
+def _with_c_rate(protocol: Protocol, c_rate: float) -> Protocol:
+    """Every galvanostatic block at ``c_rate`` (lithiation and delithiation)."""
+    blocks = [
+        b.model_copy(update={"c_rate": c_rate, "delithiation_c_rate": None}) if isinstance(b, GalvanostaticBlock) else b
+        for b in protocol.blocks
+    ]
+    return protocol.model_copy(update={"blocks": blocks})
+
+
+def solve_point(spec_json: str, point: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Solve one point; failures are returned as data, never raised."""
+    spec = SweepSpec.model_validate_json(spec_json)
+    pid = point_id(point, spec)
+    row: dict[str, Any] = {"point_id": pid, **point, "status": "ok", "reason": "", "elapsed_s": 0.0}
+    start = time.perf_counter()
+    try:
+        sim = _simulator(spec, point)
+        overrides = {a: point[a] for a in ("cohesion_N_m", "adhesion_N_m", "peel_strength_N_m") if a in point}
+        binder = load_binder(point["binder"]).model_copy(update=overrides)
+        result = sim.solve(
+            binder, pressure_MPa=point["pressure_MPa"], cell=CellMode(point.get("cell") or sim.protocol.cell)
+        )
+        row.update(flatten_metrics(result.metrics))
+        if result.failure:
+            row.update(status="partial", reason=str(result.failure))
+        cycles = result.cycles.assign(point_id=pid)
+    except Exception as err:  # a failed point is recorded, the sweep goes on
+        row.update(status="failed", reason=f"{type(err).__name__}: {str(err).splitlines()[0][:300]}")
+        cycles = pd.DataFrame({"point_id": []})
+    row["elapsed_s"] = time.perf_counter() - start
+    return row, cycles
+
+
+def flatten_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """Metrics as flat columns: ``rate_retention`` becomes ``rate_retention_1.5C`` etc."""
+    flat = {}
+    for key, value in metrics.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}_{k}": v for k, v in value.items()})
+        elif key not in ("binder", "protocol", "model", "cell"):
+            flat[key] = value
+    return flat
+
+
+# --- the store ---------------------------------------------------------------------------
+
+
+class SweepStore:
+    """A folder: ``spec.yaml``, ``points/<id>.parquet`` (metrics) and ``cycles/<id>.parquet``."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        (self.root / "points").mkdir(parents=True, exist_ok=True)
+        (self.root / "cycles").mkdir(exist_ok=True)
+
+    def done(self) -> set[str]:
+        return {p.stem for p in (self.root / "points").glob("*.parquet")}
+
+    def write(self, row: dict[str, Any], cycles: pd.DataFrame) -> None:
+        """Cycles first, the metrics row last and atomically: a row on disk means done."""
+        pid = row["point_id"]
+        _atomic_parquet(cycles, self.root / "cycles" / f"{pid}.parquet")
+        _atomic_parquet(pd.DataFrame([row]), self.root / "points" / f"{pid}.parquet")
+
+    def write_spec(self, spec: SweepSpec) -> None:
+        (self.root / "spec.yaml").write_text(yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False))
+
+
+def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    df.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def load_sweep(root: Path) -> pd.DataFrame:
+    """All finished points of a sweep folder, one row each (metrics and parameters)."""
+    files = sorted((Path(root) / "points").glob("*.parquet"))
+    if not files:
+        return pd.DataFrame()
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
+def load_sweep_cycles(root: Path) -> pd.DataFrame:
+    """Per-cycle data of every finished point, with its ``point_id``."""
+    files = sorted((Path(root) / "cycles").glob("*.parquet"))
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files else pd.DataFrame()
+
+
+def to_xarray(df: pd.DataFrame, spec: SweepSpec):
+    """The sweep as an :class:`xarray.Dataset` with one dimension per swept axis."""
+    dims = spec.swept_axes() or ["point_id"]
+    numeric = df.select_dtypes(include="number").columns.difference(dims)
+    return df.set_index(dims)[list(numeric)].to_xarray()
+
+
+# --- running ------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepProgress:
+    total: int
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0
+    callbacks: list[Callable[[SweepProgress], None]] = field(default_factory=list)
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.done - self.failed - self.skipped
+
+    def record(self, row: dict[str, Any]) -> None:
+        if row["status"] == "failed":
+            self.failed += 1
+        else:
+            self.done += 1
+        for callback in self.callbacks:
+            callback(self)
+
+
+def run_sweep(
+    spec: SweepSpec,
+    out: Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Run (or resume) a sweep into ``out``; returns every finished point.
+
+    ``workers``: local processes (default: all cores; 1 runs in this process).
+    ``scheduler``: a Dask scheduler address (``tcp://host:port``) or ``"local"`` for a
+    Dask ``LocalCluster`` with ``workers`` processes; None uses local processes.
+    """
+    load_protocol(spec.protocol)  # unknown names stop here, before any work
+    for name in spec.binder:
+        load_binder(name)
+    store = SweepStore(out)
+    store.write_spec(spec)
+    points = spec.points()
+    done = store.done()
+    todo = [p for p in points if point_id(p, spec) not in done]
+    state = SweepProgress(total=len(points), skipped=len(points) - len(todo))
+    bar = _progress_bar(state) if progress else None
+    spec_json = spec.model_dump_json()
+    try:
+        for row, cycles in _execute(spec_json, todo, workers, scheduler):
+            store.write(row, cycles)
+            state.record(row)
+            if bar:
+                bar.update(1)
+                bar.set_postfix(done=state.done + state.skipped, failed=state.failed, remaining=state.remaining)
+    finally:
+        if bar:
+            bar.close()
+    return load_sweep(out)
+
+
+def _progress_bar(state: SweepProgress):
+    from tqdm import tqdm
+
+    return tqdm(total=state.total, initial=state.skipped, unit="point", desc="sweep")
+
+
+def _execute(spec_json: str, todo: list[dict], workers: int | None, scheduler: str | None) -> Iterable[tuple]:
+    """Yield (row, cycles) of each point as it finishes, on the chosen engine."""
+    if not todo:
+        return
+    if scheduler is not None:
+        yield from _execute_dask(spec_json, todo, workers, scheduler)
+        return
+    workers = workers or os.cpu_count() or 1
+    if workers == 1:
+        for point in todo:
+            yield solve_point(spec_json, point)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(solve_point, spec_json, p) for p in todo]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def _execute_dask(spec_json: str, todo: list[dict], workers: int | None, scheduler: str) -> Iterable[tuple]:
+    from distributed import Client, LocalCluster
+    from distributed import as_completed as dask_completed
+
+    cluster = None
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True)
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        futures = [client.submit(solve_point, spec_json, p, pure=False) for p in todo]
+        for future in dask_completed(futures):
+            yield future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# --- minimum stack pressure ----------------------------------------------------------------
+
+DEFAULT_PROTOCOL = {
+    "cycle_retention": "paper",
+    "mean_coulombic_efficiency_cycling": "paper",
+    "rate_retention_1.5C": "rate",
+}
+
+
+@dataclass(frozen=True)
+class MinPressure:
+    """The lowest stack pressure meeting a target, with the evaluations that bracket it."""
+
+    binder: str
+    metric: str
+    target: float
+    pressure_MPa: float | None
+    bracket_MPa: tuple[float, float] | None
+    evidence: list[tuple[float, float]]
+    message: str
+
+
+def min_pressure(
+    binder: str,
+    metric: str,
+    target: float,
+    *,
+    protocol: str | None = None,
+    model: ModelKind | str = ModelKind.SPMe,
+    low_MPa: float = 1.0,
+    high_MPa: float = 200.0,
+    rel_tol: float = 0.02,
+) -> MinPressure:
+    """Bisect (in log pressure) for the lowest pressure at which ``metric >= target``.
+
+    Relies on the metric rising with pressure, which the model guarantees for capacity,
+    ICE and retention (contact loss only falls as confinement rises); every evaluation
+    is returned as evidence so the monotonicity can be checked.
+    """
+    protocol_obj = load_protocol(protocol or DEFAULT_PROTOCOL.get(metric, "formation"))
+    sim = Simulator(
+        protocol_obj,
+        load_cell_design().with_conditions(
+            temperature_C=protocol_obj.temperature_C, loading_mg_cm2=protocol_obj.loading_mg_cm2
+        ),
+        model,
+    )
+    the_binder = load_binder(binder)
+    evidence: list[tuple[float, float]] = []
+
+    def value(p: float) -> float:
+        metrics = flatten_metrics(sim.solve(the_binder, pressure_MPa=p).metrics)
+        if metrics.get(metric) is None:
+            raise InputError(f"metric: {metric!r} is not produced by protocol {protocol_obj.name!r}")
+        evidence.append((p, float(metrics[metric])))
+        return float(metrics[metric])
+
+    def result(p, bracket, message):
+        return MinPressure(binder, metric, target, p, bracket, sorted(evidence), message)
+
+    if value(high_MPa) < target:
+        return result(None, None, f"not reached even at {high_MPa:g} MPa")
+    if value(low_MPa) >= target:
+        return result(low_MPa, (low_MPa, low_MPa), f"already met at the lowest pressure tried, {low_MPa:g} MPa")
+    lo, hi = low_MPa, high_MPa
+    while hi / lo > 1 + rel_tol:
+        mid = math.sqrt(lo * hi)
+        if value(mid) >= target:
+            hi = mid
+        else:
+            lo = mid
+    return result(hi, (lo, hi), f"met at {hi:.4g} MPa, not at {lo:.4g} MPa")
