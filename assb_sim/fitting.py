@@ -42,7 +42,7 @@ def initial_coulombic_efficiency(diffusivity: float, design: CellDesign, model: 
 
 
 def fit_interphase_diffusivity(
-    target: float = ICE_TARGET, model: ModelKind = ModelKind.DFN, bracket: tuple[float, float] = (1e-18, 1e-16)
+    target: float = ICE_TARGET, model: ModelKind = ModelKind.DFN, bracket: tuple[float, float] = (1e-19, 2e-17)
 ) -> FitResult:
     """Root-find log10(D) so that the first-cycle coulombic efficiency equals ``target``.
 

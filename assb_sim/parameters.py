@@ -293,7 +293,9 @@ def parameter_values(
             "Current function [A]": geo.one_c_current_density * geo.area,
             "Ambient temperature [K]": T,
             "Initial temperature [K]": T,
-            "Reference temperature [K]": T,
+            # PyBaMM's own Arrhenius laws (the decomposition reaction) use this reference;
+            # 25 degC like every law in materials.py
+            "Reference temperature [K]": 298.15,
             "Open-circuit voltage at 0% SOC [V]": values["Upper voltage cut-off [V]"],
             "Open-circuit voltage at 100% SOC [V]": values["Lower voltage cut-off [V]"],
             "Lithium metal partial molar volume [m3.mol-1]": LI_MOLAR_VOLUME,

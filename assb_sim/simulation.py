@@ -262,12 +262,15 @@ def _cycle_table(
         first = offset
         parts = ("total", GRAPHITE, SILICON, "sei")
         charge = dict.fromkeys((f"{d}_{p}" for d in ("lith", "delith") for p in parts), 0.0)
-        dp = dict.fromkeys(("lith", "delith"), 0.0)
+        dp = dict.fromkeys(("lith", "delith", "rest"), 0.0)
         for step in cycle.steps:
             i, j = offset, offset + len(step.t) - 1
             offset = j + 1
             delta = {name: float(values[j] - values[i]) for name, values in data.items()}
             dq = delta[_Q] * 3600
+            if dq == 0:  # a rest: no half cycle, but the pressure may relax
+                dp["rest"] += delta[sm.STACK_PRESSURE] / 1e6
+                continue
             d = "lith" if dq > 0 else "delith"
             sign = 1 if dq > 0 else -1
             charge[f"{d}_total"] += abs(dq)
@@ -299,10 +302,10 @@ def _cycle_table(
                 "electrode_thickness_um": (geo.electrode_thickness + end[sm.THICKNESS_WE]) * 1e6,
                 "li_metal_thickness_change_um": end[sm.THICKNESS_LI] * 1e6,
                 "stack_pressure_MPa": end[sm.STACK_PRESSURE] / 1e6,
-                "pressure_change_MPa": dp["lith"] + dp["delith"],
+                "pressure_change_MPa": sum(dp.values()),
                 "pressure_change_lithiation_MPa_per_mAh_cm2": _per(dp["lith"], geo.mAh_cm2(lith)),
                 "pressure_change_delithiation_MPa_per_mAh_cm2": _per(dp["delith"], geo.mAh_cm2(delith)),
-                "pressure_change_per_capacity_MPa_per_mAh_cm2": _per(dp["lith"] + dp["delith"], geo.mAh_cm2(lith)),
+                "pressure_change_per_capacity_MPa_per_mAh_cm2": _per(sum(dp.values()), geo.mAh_cm2(lith)),
                 "end_time_h": cycle.t[-1] / 3600,
             }
         )
@@ -369,7 +372,7 @@ def metrics(result: RunResult) -> dict:
         cap = cycling["delithiation_capacity_mAh_g"].to_numpy()
         out["cycle_retention"] = float(cap[-1] / cap[0])
         out["mean_coulombic_efficiency_cycling"] = float(cycling["coulombic_efficiency"].mean())
-    peaks = _cv_peak_lithiation_currents(result)
+    peaks = _cv_vertex_lithiation_currents(result)
     if len(peaks) >= 2:
         out["cv_lithiation_current_first_mA_cm2"] = peaks[0]
         out["cv_lithiation_current_second_mA_cm2"] = peaks[1]
@@ -394,7 +397,7 @@ def _rate_retention(df: pd.DataFrame) -> dict[str, float] | None:
     return {f"{c:g}C": float(m / means.iloc[0]) for c, m in means.items()}
 
 
-def _cv_peak_lithiation_currents(result: RunResult) -> list[float]:
+def _cv_vertex_lithiation_currents(result: RunResult) -> list[float]:
     """Lithiation current density [mA/cm2] at the lower vertex of each CV cycle."""
     out = []
     for number, curve in result.voltage_curves.items():

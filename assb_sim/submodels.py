@@ -54,6 +54,11 @@ def connected_lithium_name(phase: str) -> str:
     return f"{PHASE_LABEL[phase]} connected lithium [mol]"
 
 
+def loosened_volume_name(phase: str) -> str:
+    """Volume fraction of a phase still connected but with loosened contacts."""
+    return f"{PHASE_LABEL[phase]} loosened volume fraction"
+
+
 def connected_fraction_name(phase: str) -> str:
     return f"{PHASE_LABEL[phase]} connected fraction"
 
@@ -73,7 +78,7 @@ def _max_strain_name(strain: str) -> str:
 
 _DRIVER = {SILICON: SI_STRAIN, GRAPHITE: COMPOSITE_STRAIN}  # what strains each phase's contacts
 
-_SHARPNESS = 200.0  # sigmoid steepness of "strain above its history", per unit strain
+_SHARPNESS = 2000.0  # sigmoid steepness of "strain above its history": e_max lags e by ~0.002
 _RATE_SMOOTHING = 1e-6  # [s-1] |de/dt| is rounded off below this (0.15 C moves Si strain at ~7e-5 s-1)
 _STRAIN_FLOOR = 1e-3  # below this the electrode has not expanded yet: no contraction share
 
@@ -81,11 +86,6 @@ _STRAIN_FLOOR = 1e-3  # below this the electrode has not expanded yet: no contra
 def _smooth_abs(x: pybamm.Symbol) -> pybamm.Symbol:
     """|x| with a rounded kink (x tanh(x / d)): the solver takes far fewer steps."""
     return x * pybamm.tanh(x / _RATE_SMOOTHING)
-
-
-def _smooth_positive(x: pybamm.Symbol) -> pybamm.Symbol:
-    """max(x, 0), rounded like :func:`_smooth_abs`."""
-    return (x + _smooth_abs(x)) / 2
 
 
 class Swelling(pybamm.BaseSubModel):
@@ -119,7 +119,7 @@ class Swelling(pybamm.BaseSubModel):
             n = variables[connected_lithium_name(phase)]
             trapped = variables[trapped_lithium_name(phase)]
             a_j = variables[f"X-averaged positive electrode {phase} volumetric interfacial current density [A.m-3]"]
-            loosened = variables[f"{PHASE_LABEL[phase]} loosened contact fraction"]
+            loosened = variables[loosened_volume_name(phase)] / eps  # share of connected volume
             dx_dt = -a_j / (F * eps * c_max)  # a j > 0 is delithiation
             # all Li, connected or trapped, keeps its particle swollen ...
             e_comp += beta * (n + trapped) / (c_max * L * A)
@@ -156,13 +156,16 @@ class Swelling(pybamm.BaseSubModel):
 class ContactLoss(pybamm.active_material.LossActiveMaterial):
     """Loss of electronic/ionic contact of one phase (graphite or Si).
 
-    Expanding beyond its largest strain so far stretches a phase's contacts: a share
-    lambda of them is *loosened* (d lambda/dt = a S de_new/dt (1 - lambda)). Loosened
-    contacts separate as the phase shrinks back (rate lambda r, r = max(-de/dt, 0) / e_max,
-    so a full contraction releases them), and cycling wears all contacts (fatigue b):
+    Expanding beyond its largest strain so far stretches a phase's contacts: a share of
+    the still-tight volume is *loosened* (loosened volume fraction l). Loosened particles
+    separate as the phase shrinks back, in proportion to the contraction (l falls like
+    e / e_max, so a full contraction releases them all), and cycling wears every contact
+    (fatigue b):
 
-        d eps/dt = -eps k,  k = lambda r + b S |de/dt|,
-        d lambda/dt = a S de_new/dt (1 - lambda) - lambda r
+        dl/dt   = a S de_new/dt (eps - l) - l r - b S |de/dt| l,     r = max(-de/dt, 0) / e
+        deps/dt = -l r - b S |de/dt| eps  =  -k eps
+
+    so 0 <= l <= eps always.
 
     S is the contact-loss susceptibility of :class:`StackPressure`. Material cut off
     still holds Li: it is trapped (PyBaMM's "loss of lithium due to loss of active
@@ -174,13 +177,13 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
 
     def __init__(self, param, options, phase):
         super().__init__(param, "positive", options, x_average=True, phase=phase)
-        self._loosened = f"{PHASE_LABEL[phase]} loosened contact fraction"
+        self._loosened = loosened_volume_name(phase)
         self._lithium = connected_lithium_name(phase)
 
     def get_fundamental_variables(self):
         variables = super().get_fundamental_variables()
         pp = self.phase_param
-        variables[self._loosened] = pybamm.Variable(self._loosened, scale=0.1)
+        variables[self._loosened] = pybamm.Variable(self._loosened, scale=pp.epsilon_s_av)
         capacity = pp.epsilon_s_av * pp.c_max * self.domain_param.L * self.param.A_cc
         variables[self._lithium] = pybamm.Variable(self._lithium, scale=capacity)
         return variables
@@ -190,16 +193,17 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
         a = pybamm.Parameter(f"{label} contact loosening per unit new strain")
         b = pybamm.Parameter(f"{label} contact loss per unit cycled strain")
         S, de = variables[SUSCEPTIBILITY], variables[_strain_rate_name(strain)]
-        e_max = pybamm.maximum(variables[_max_strain_name(strain)], _STRAIN_FLOOR)
-        contraction = pybamm.maximum(-de, 0) / e_max
-        lam = variables[self._loosened]
+        contraction = pybamm.maximum(-de, 0) / pybamm.maximum(variables[strain], _STRAIN_FLOOR)
+        loose = variables[self._loosened]
         eps = variables[f"X-averaged positive electrode {self.phase} active material volume fraction"]
-        k = lam * contraction + b * S * _smooth_abs(de)
+        release = loose * contraction
+        fatigue = b * S * _smooth_abs(de)  # wears tight and loosened contacts alike
+        k = release / eps + fatigue
         variables.update(self._get_standard_active_material_change_variables(-eps * k))
-        variables[f"{self._loosened} rate [s-1]"] = a * S * variables[_new_strain_rate_name(strain)] * (1 - lam) - (
-            lam * contraction
-        )
+        new_loosening = a * S * variables[_new_strain_rate_name(strain)] * (eps - loose)
+        variables[f"{self._loosened} rate [s-1]"] = new_loosening - release - fatigue * loose
         variables[f"{label} contact loss rate [s-1]"] = k
+        variables[f"{label} loosened contact fraction"] = loose / eps
         variables[connected_fraction_name(self.phase)] = eps / self.phase_param.epsilon_s_av
         return variables
 

@@ -164,3 +164,31 @@ def test_resolving_at_another_pressure_reuses_the_built_models(formation_sim):
     after = formation_sim._sim.steps_to_built_models
     assert before.keys() == after.keys()
     assert all(before[k] is after[k] for k in before)
+
+
+def test_connected_lithium_state_matches_pybamms_integral():
+    """The mechanics' own Li-inventory state equals PyBaMM's integral over all particles."""
+    sim = Simulator(ONE_CYCLE, load_cell_design(), "SPMe", full_output=True)
+    sol = sim.solve(PB, pressure_MPa=10).solution
+    for phase in (sm.GRAPHITE, sm.SILICON):
+        state = sol[sm.connected_lithium_name(phase)].entries
+        integral = sol[sm.phase_lithium_name(phase)].entries
+        # the difference is solver error (rtol 1e-6) accumulated over the cycle
+        np.testing.assert_allclose(state, integral, rtol=0, atol=2e-5 * integral.max())
+
+
+def test_loosened_contacts_are_released_by_a_full_contraction():
+    sim = Simulator(ONE_CYCLE, load_cell_design(), "SPMe", full_output=True)
+    sol = sim.solve(NBR_T, pressure_MPa=16).solution
+    loose = sol[sm.loosened_volume_name(sm.SILICON)].entries
+    assert loose.max() > 0.005  # the first expansion loosened a visible share of Si
+    assert loose[-1] < 0.05 * loose.max()  # ... and delithiation to 2 V released nearly all of it
+
+
+def test_decomposition_slows_down_in_the_cold():
+    """PyBaMM's side-reaction Arrhenius law must see the run temperature (reference 25 degC)."""
+    sei = {}
+    for temperature in (17, 60):
+        result = assb_sim.run(ONE_CYCLE, model="SPMe", temperature_C=temperature)
+        sei[temperature] = result.cycles["sei_lithiation_mAh_g"].iloc[0]
+    assert sei[17] < 0.5 * sei[60]
