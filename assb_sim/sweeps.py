@@ -208,12 +208,15 @@ def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def load_sweep(root: Path) -> pd.DataFrame:
-    """All finished points of a sweep folder, one row each (metrics and parameters)."""
+def load_sweep(root: Path, as_xarray: bool = False):
+    """All finished points of a sweep folder, one row each (metrics and parameters).
+
+    ``as_xarray`` returns an :class:`xarray.Dataset` with one dimension per swept axis
+    (read from the folder's ``spec.yaml``).
+    """
     files = sorted((Path(root) / "points").glob("*.parquet"))
-    if not files:
-        return pd.DataFrame()
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files else pd.DataFrame()
+    return to_xarray(df, load_spec(Path(root) / "spec.yaml")) if as_xarray else df
 
 
 def load_sweep_cycles(root: Path) -> pd.DataFrame:

@@ -53,6 +53,7 @@ def test_store_loads_into_pandas_and_xarray(tmp_path):
     assert df["point_id"].is_unique
     ds = to_xarray(df, spec)
     assert set(ds.dims) == {"binder", "pressure_MPa"}
+    assert load_sweep(tmp_path, as_xarray=True).equals(ds)
     cap = ds["first_delithiation_capacity_mAh_g"]
     assert float(cap.sel(binder="PB", pressure_MPa=16)) < float(cap.sel(binder="NBR-A", pressure_MPa=16))
     # re-running the same sweep computes nothing and changes nothing
