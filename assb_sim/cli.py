@@ -66,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", type=Path, required=True, metavar="DIR", help="results store (re-run to resume)")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    val = sub.add_parser("validate", help="model vs the paper's numbers: report.md and figures; exit 1 on a miss")
+    val.add_argument("--out", type=Path, default=Path("validation-report"), metavar="DIR", help="report folder")
+    val.add_argument("--model", default="DFN", choices=[m.value for m in ModelKind])
+
     minp = sub.add_parser("min-pressure", help="lowest stack pressure at which a metric meets a target")
     minp.add_argument("--binder", default="NBR-A", help="binder name or YAML file")
     minp.add_argument("--metric", default="cycle_retention", help="metrics.json key, e.g. cycle_retention")
@@ -111,6 +115,19 @@ def _sweep(args: argparse.Namespace) -> int:
         + ", ".join(p.name for p in save_sweep_figures(df, args.out))
     )
     return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .validation import validate, write_report
+
+    result = validate(model=args.model)
+    report = write_report(result, args.out)
+    t = result.table
+    print(
+        f"{int(t['passed'].sum())}/{len(t)} targets within tolerance, "
+        f"{int(result.checks['passed'].sum())}/{len(result.checks)} qualitative checks hold: {report}"
+    )
+    return 0 if result.passed else EXIT_SOLVER_FAILURE
 
 
 def _min_pressure(args: argparse.Namespace) -> int:
@@ -193,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "list":
             _list()
             return 0
-        return {"run": _run, "sweep": _sweep, "min-pressure": _min_pressure}[args.command](args)
+        commands = {"run": _run, "sweep": _sweep, "min-pressure": _min_pressure, "validate": _validate}
+        return commands[args.command](args)
     except InputError as err:
         print(f"assb-sim: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT

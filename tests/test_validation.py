@@ -1,0 +1,41 @@
+"""Validation data keep the paper's ids and values; the comparison flags misses."""
+
+import pandas as pd
+import pytest
+
+from assb_sim.parameters import resource_dir
+from assb_sim.validation import CASE, compare, load_targets, run_cases
+
+
+def test_every_target_is_a_number_of_the_paper():
+    targets = load_targets()
+    reported = pd.read_csv(resource_dir("validation") / "reported_values.csv")
+    merged = targets.merge(reported, on=["id", "binder", "stack_pressure_MPa"], suffixes=("", "_paper"))
+    assert len(merged) == len(targets)  # every target traces to one reported value
+    percent = merged["unit_paper"] == "%"
+    expected = merged["value"].where(~percent, merged["value"] / 100)
+    assert merged["paper_value"].to_numpy() == pytest.approx(expected.to_numpy())
+    assert (merged["source"] == merged["source_paper"]).all()
+    assert set(targets["used_in_fit"]) <= {"yes", "no"}
+
+
+def test_compare_passes_and_misses():
+    targets = load_targets()
+    subset = targets[(targets["binder"] == "NBR-A") & (targets["stack_pressure_MPa"] == 80)].copy()
+    wrong = subset.iloc[[0]].assign(paper_value=600.0, id="synthetic-miss")
+    cases = pd.concat([subset, wrong])
+    table = compare(cases, run_cases(cases[CASE].drop_duplicates(), "SPMe")).set_index("id")
+    assert table.loc["p-ice", "passed"]
+    assert table.loc["p-cap-first", "passed"]
+    assert not table.loc["synthetic-miss", "passed"]
+    assert table.loc["synthetic-miss", "error"] < -90
+
+
+@pytest.mark.parametrize(("name", "cohesion"), [("Choi2025_NBR-A", 187), ("Choi2025_NBR-T", 93), ("Choi2025_PB", 0)])
+def test_parameter_sets_load_through_pybamm(name, cohesion):
+    import pybamm
+
+    values = pybamm.ParameterValues(name)
+    assert values["Binder cohesion [N.m-1]"] == cohesion
+    assert values["Set stack pressure [Pa]"] == 48e6
+    assert values["Fixed-gap cell"] == 0
