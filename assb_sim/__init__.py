@@ -3,7 +3,9 @@
 from .parameters import CellGeometry, load_binder, load_cell_design, parameter_values
 from .protocols import Protocol, load_protocol
 from .schema import Binder, CellDesign, InputError, ModelKind
-from .simulation import Failure, RunResult, run
+from .simulation import Failure, RunResult, Simulator, run
+from .sweeps import SweepSpec, load_sweep, min_pressure
+from .sweeps import run_sweep as sweep
 
 __all__ = [
     "Binder",
@@ -14,10 +16,15 @@ __all__ = [
     "ModelKind",
     "Protocol",
     "RunResult",
+    "Simulator",
+    "SweepSpec",
     "load_binder",
     "load_cell_design",
     "load_protocol",
+    "load_sweep",
+    "min_pressure",
     "parameter_values",
     "run",
+    "sweep",
 ]
 __version__ = "0.1.0"
