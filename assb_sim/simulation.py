@@ -179,9 +179,12 @@ class Simulator:
         pressure_MPa: float | None = None,
         cell: CellMode = CellMode.CONSTANT_PRESSURE,
         progress: bool = False,
+        extra_inputs: dict[str, float] | None = None,
     ) -> RunResult:
+        """Solve for a binder, pressure and cell mode. ``extra_inputs`` gives values to
+        parameters this Simulator's ``values`` left as ``[input]`` (fitting does that)."""
         design = self.design if pressure_MPa is None else self.design.with_conditions(stack_pressure_MPa=pressure_MPa)
-        values = inputs(design, binder, fixed_gap=CellMode(cell) == CellMode.FIXED_GAP)
+        values = inputs(design, binder, fixed_gap=CellMode(cell) == CellMode.FIXED_GAP) | (extra_inputs or {})
         solution, failure, elapsed = self._solve(values, progress)
         cycles, curves = _cycle_table(solution, self.protocol, CellGeometry(design))
         result = RunResult(
