@@ -21,7 +21,7 @@ from scipy.optimize import brentq, least_squares
 from .parameters import load_binder, load_cell_design, parameter_values
 from .protocols import load_protocol
 from .schema import CellDesign, ModelKind
-from .simulation import DEFAULT_BINDER, Simulator
+from .simulation import DEFAULT_BINDER, Simulator, protocol_design
 from .sweeps import flatten_metrics
 
 SEI_DIFFUSIVITY = "SEI lithium interstitial diffusivity [m2.s-1]"
@@ -112,15 +112,14 @@ class Fit:
 def target_evaluator(names: list[str], targets: pd.DataFrame, model: ModelKind | str = ModelKind.SPMe):
     """A function ``values -> model value of every target``, the named parameters being
     PyBaMM inputs: the models are built once, each call only re-solves."""
-    design = load_cell_design()
-    values = parameter_values(design)
-    values.update(dict.fromkeys(names, "[input]"))
     simulators = {}
     for name in targets["protocol"].unique():
         first_only = set(targets.loc[targets["protocol"] == name, "metric"]) <= FIRST_CYCLE_METRICS
-        simulators[name] = Simulator(
-            first_cycle_only(name) if first_only else load_protocol(name), design, model, values
-        )
+        protocol = first_cycle_only(name) if first_only else load_protocol(name)
+        design = protocol_design(protocol)  # the protocol's temperature and loading
+        values = parameter_values(design)
+        values.update(dict.fromkeys(names, "[input]"))
+        simulators[name] = Simulator(protocol, design, model, values)
     binders = {b: load_binder(b) for b in targets["binder"].unique()}
 
     def evaluate(parameter_values_: dict[str, float]) -> np.ndarray:

@@ -90,6 +90,7 @@ class CellDesign(_Strict):
         temperature_C: float | None = None,
         stack_pressure_MPa: float | None = None,
         loading_mg_cm2: float | None = None,
+        si_wt_pct_of_active: float | None = None,
     ) -> CellDesign:
         """A validated copy with other operating conditions (None keeps the value)."""
         data = self.model_dump()
@@ -99,6 +100,8 @@ class CellDesign(_Strict):
             data["stack_pressure_MPa"] = stack_pressure_MPa
         if loading_mg_cm2 is not None:
             data["electrode"]["loading_mg_cm2"] = loading_mg_cm2
+        if si_wt_pct_of_active is not None:
+            data["electrode"]["si_wt_pct_of_active"] = si_wt_pct_of_active
         return validate(CellDesign, data)
 
 

@@ -132,13 +132,34 @@ def run(
     """
     protocol = protocol if isinstance(protocol, Protocol) else load_protocol(protocol)
     binder = binder if isinstance(binder, Binder) else load_binder(binder)
-    design = (design or load_cell_design()).with_conditions(
-        temperature_C=temperature_C if temperature_C is not None else protocol.temperature_C,
-        stack_pressure_MPa=pressure_MPa if pressure_MPa is not None else protocol.stack_pressure_MPa,
-        loading_mg_cm2=protocol.loading_mg_cm2,
-    )
+    design = protocol_design(protocol, design, temperature_C=temperature_C, pressure_MPa=pressure_MPa)
     mode = CellMode(cell) if cell is not None else protocol.cell
     return Simulator(protocol, design, model).solve(binder, cell=mode, progress=progress)
+
+
+def protocol_design(
+    protocol: Protocol,
+    design: CellDesign | None = None,
+    *,
+    temperature_C: float | None = None,
+    pressure_MPa: float | None = None,
+    loading_mg_cm2: float | None = None,
+    si_wt_pct_of_active: float | None = None,
+) -> CellDesign:
+    """The cell (the paper's unless ``design``) under a protocol's conditions.
+
+    Each condition resolves as: explicit argument > protocol file > cell design.
+    """
+
+    def first(value, fallback):
+        return value if value is not None else fallback
+
+    return (design or load_cell_design()).with_conditions(
+        temperature_C=first(temperature_C, protocol.temperature_C),
+        stack_pressure_MPa=first(pressure_MPa, protocol.stack_pressure_MPa),
+        loading_mg_cm2=first(loading_mg_cm2, protocol.loading_mg_cm2),
+        si_wt_pct_of_active=si_wt_pct_of_active,
+    )
 
 
 class Simulator:

@@ -27,10 +27,10 @@ import pandas as pd
 import yaml
 from pydantic import Field
 
-from .parameters import load_binder, load_cell_design, read_yaml
+from .parameters import load_binder, read_yaml
 from .protocols import CellMode, GalvanostaticBlock, Protocol, load_protocol
 from .schema import InputError, ModelKind, _Strict, validate
-from .simulation import Simulator
+from .simulation import Simulator, protocol_design
 
 # axes that only change PyBaMM input parameters: one built model serves them all
 INPUT_AXES = ("binder", "pressure_MPa", "cohesion_N_m", "adhesion_N_m", "peel_strength_N_m", "cell")
@@ -114,24 +114,14 @@ def _simulator(spec: SweepSpec, point: dict[str, Any]) -> Simulator:
         protocol = load_protocol(spec.protocol)
         if point.get("c_rate") is not None:
             protocol = _with_c_rate(protocol, point["c_rate"])
-        design = load_cell_design().with_conditions(
-            temperature_C=point.get("temperature_C")
-            if point.get("temperature_C") is not None
-            else protocol.temperature_C,
-            loading_mg_cm2=point.get("loading_mg_cm2")
-            if point.get("loading_mg_cm2") is not None
-            else protocol.loading_mg_cm2,
+        design = protocol_design(
+            protocol,
+            temperature_C=point.get("temperature_C"),
+            loading_mg_cm2=point.get("loading_mg_cm2"),
+            si_wt_pct_of_active=point.get("si_wt_pct"),
         )
-        if point.get("si_wt_pct") is not None:
-            electrode = design.electrode.model_dump() | {"si_wt_pct_of_active": point["si_wt_pct"]}
-            design = validate(type(design), design.model_dump() | {"electrode": electrode})
         _SIMULATORS[key] = Simulator(protocol, design, spec.model)
     return _SIMULATORS[key]
-
-
-def _first(*values):
-    """The first value that is not None (a sweep value beats the protocol's)."""
-    return next((v for v in values if v is not None), None)
 
 
 def _with_c_rate(protocol: Protocol, c_rate: float) -> Protocol:
@@ -383,13 +373,7 @@ def min_pressure(
     is returned as evidence so the monotonicity can be checked.
     """
     protocol_obj = load_protocol(protocol or DEFAULT_PROTOCOL.get(metric, "formation"))
-    sim = Simulator(
-        protocol_obj,
-        load_cell_design().with_conditions(
-            temperature_C=protocol_obj.temperature_C, loading_mg_cm2=protocol_obj.loading_mg_cm2
-        ),
-        model,
-    )
+    sim = Simulator(protocol_obj, protocol_design(protocol_obj), model)
     the_binder = load_binder(binder)
     evidence: list[tuple[float, float]] = []
 

@@ -16,9 +16,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .parameters import load_binder, load_cell_design, resource_dir
+from .parameters import load_binder, resource_dir
 from .protocols import load_protocol
-from .simulation import RunResult, Simulator
+from .simulation import RunResult, Simulator, protocol_design
 from .sweeps import flatten_metrics
 
 CASE = ["protocol", "binder", "stack_pressure_MPa", "temperature_C"]
@@ -44,10 +44,7 @@ def run_cases(cases: pd.DataFrame, model: str) -> dict[tuple, RunResult]:
     results = {}
     for (protocol_name, temperature), group in cases.groupby(["protocol", "temperature_C"]):
         protocol = load_protocol(protocol_name)
-        design = load_cell_design().with_conditions(
-            temperature_C=float(temperature), loading_mg_cm2=protocol.loading_mg_cm2
-        )
-        sim = Simulator(protocol, design, model)
+        sim = Simulator(protocol, protocol_design(protocol, temperature_C=float(temperature)), model)
         for _, case in group.iterrows():
             key = tuple(case[c] for c in CASE)
             binder = load_binder(case["binder"])
