@@ -1,94 +1,34 @@
-"""Fitting model parameters to the paper's numbers.
+"""Fitting the shared parameters to the paper's numbers (``assb-sim fit``).
 
-- :func:`fit_interphase_diffusivity`: the transport coefficient of the LPSCl decomposition
-  interphase, fitted to the initial coulombic efficiency (``python -m assb_sim.fitting``
-  reproduces the value in ``parameter_sets/materials.yaml``).
-- :func:`fit`: weighted least squares of any set of scalar parameters against rows of
-  ``validation/targets.csv``, with Jacobian-based uncertainties (``assb-sim fit``). The
-  fitted parameters become PyBaMM input parameters, so each evaluation only re-solves.
+The plan is ``validation/fit.yaml``: stages run in order, each a weighted least-squares
+fit (scipy, bounded, in log parameters) of a few shared parameters against a few rows of
+``validation/targets.csv``, starting from the values the earlier stages found. Binders
+enter only through their measured properties, so no stage has a per-binder parameter.
+The fitted parameters are PyBaMM input parameters: each protocol's model is built once per
+worker process and every evaluation only re-solves. Uncertainties are Jacobian-based.
 """
 
 from __future__ import annotations
 
-import math
+import re
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq, least_squares
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from scipy.optimize import least_squares
 
-from .parameters import load_binder, load_cell_design, parameter_values
-from .protocols import load_protocol
-from .schema import CellDesign, ModelKind
-from .simulation import DEFAULT_BINDER, Simulator, protocol_design
+from .parameters import load_binder, parameter_values, resource_dir
+from .protocols import Protocol, load_protocol
+from .schema import ModelKind, validate
+from .simulation import Simulator, protocol_design
 from .sweeps import flatten_metrics
 
-SEI_DIFFUSIVITY = "SEI lithium interstitial diffusivity [m2.s-1]"
-ICE_TARGET = 0.77  # p-ice: NBR-A, 16/48/80 MPa, 60 degC, formation at 0.15 C
-
-
-@dataclass(frozen=True)
-class FitResult:
-    value: float
-    target: float
-    achieved: float
-    evaluations: int
-
-
-def initial_coulombic_efficiency(diffusivity: float, design: CellDesign, model: ModelKind) -> float:
-    """ICE of one 0.15 C formation cycle with the given interphase diffusivity."""
-    values = parameter_values(design)
-    values.update({f"{phase}: {SEI_DIFFUSIVITY}": diffusivity for phase in ("Primary", "Secondary")})
-    result = Simulator(first_cycle_only("formation"), design, model, values=values).solve(load_binder(DEFAULT_BINDER))
-    if result.failure:
-        raise RuntimeError(f"fit evaluation failed: {result.failure}")
-    return result.metrics["initial_coulombic_efficiency"]
-
-
-def first_cycle_only(name: str):
-    """A protocol cut to its first cycle: enough for first-cycle metrics, 3x cheaper."""
-    protocol = load_protocol(name)
-    return protocol.model_copy(update={"blocks": [protocol.blocks[0].model_copy(update={"cycles": 1})]})
-
-
-def fit_interphase_diffusivity(
-    target: float = ICE_TARGET, model: ModelKind = ModelKind.DFN, bracket: tuple[float, float] = (1e-19, 2e-17)
-) -> FitResult:
-    """Root-find log10(D) so that the first-cycle coulombic efficiency equals ``target``.
-
-    The ICE falls monotonically with D (more decomposition), so a bracketed root exists
-    whenever the bracket's ICEs straddle the target.
-    """
-    design = load_cell_design()
-    calls = 0
-
-    def residual(log_d: float) -> float:
-        nonlocal calls
-        calls += 1
-        return initial_coulombic_efficiency(10**log_d, design, model) - target
-
-    log_d = brentq(residual, math.log10(bracket[0]), math.log10(bracket[1]), xtol=1e-3)
-    achieved = residual(log_d) + target
-    return FitResult(value=10**log_d, target=target, achieved=achieved, evaluations=calls)
-
-
-@dataclass(frozen=True)
-class FitParameter:
-    """A scalar PyBaMM parameter to fit, in log space between ``lower`` and ``upper``."""
-
-    name: str
-    initial: float
-    lower: float
-    upper: float
-
-
-# the shared contact-loss law (parameter_sets/mechanics.yaml): the candidates for the fit
-DAMAGE = (
-    FitParameter("Si contact loosening per unit new strain", 4.0, 0.1, 50.0),
-    FitParameter("Contact-loss reference stress [Pa]", 2e7, 2e6, 2e8),
-    FitParameter("Contact-loss stress exponent", 6.0, 1.0, 12.0),
-)
+EACH_PHASE = "Each phase: "
 FIRST_CYCLE_METRICS = {
     "first_delithiation_capacity_mAh_g",
     "initial_coulombic_efficiency",
@@ -97,10 +37,147 @@ FIRST_CYCLE_METRICS = {
 }
 
 
+class FitParameter(BaseModel):
+    """A scalar parameter to fit in log space between ``lower`` and ``upper``.
+
+    ``name`` is the parameter-file name; ``Each phase: X`` sets X of both graphite and Si.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    initial: float = Field(gt=0)
+    lower: float = Field(gt=0)
+    upper: float = Field(gt=0)
+    why: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FitParameter:
+        if not self.lower <= self.initial <= self.upper:
+            raise ValueError(
+                f"{self.name}: need lower <= initial <= upper, got {self.lower}, {self.initial}, {self.upper}"
+            )
+        return self
+
+    @property
+    def pybamm_names(self) -> list[str]:
+        if self.name.startswith(EACH_PHASE):
+            base = self.name.removeprefix(EACH_PHASE)
+            return [f"Primary: {base}", f"Secondary: {base}"]
+        return [self.name]
+
+
+class FitStage(BaseModel):
+    """Parameters fitted together against the targets that identify them."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    model: ModelKind = ModelKind.SPMe
+    targets: list[str]  # "id" or "id:binder:pressure_MPa"
+    parameters: list[FitParameter]
+    why: str = ""
+
+
+def load_fit_plan(path: Path | None = None) -> list[FitStage]:
+    raw = yaml.safe_load((path or resource_dir("validation") / "fit.yaml").read_text())
+    return [validate(FitStage, stage) for stage in raw["stages"]]
+
+
+def select_targets(targets: pd.DataFrame, selectors: list[str]) -> pd.DataFrame:
+    """Rows matching ``id`` or ``id:binder:pressure``; an unmatched selector is an error."""
+    masks = []
+    for selector in selectors:
+        target_id, *rest = selector.split(":")
+        mask = targets["id"] == target_id
+        if rest:
+            binder, pressure = rest
+            mask &= (targets["binder"] == binder) & (targets["stack_pressure_MPa"] == float(pressure))
+        if not mask.any():
+            raise ValueError(f"fit target {selector!r} matches no row of targets.csv")
+        masks.append(mask)
+    return targets[np.logical_or.reduce(masks)].reset_index(drop=True)
+
+
+def used_in_fit(targets: pd.DataFrame, plan: list[FitStage] | None = None) -> pd.Series:
+    """True for each target row some stage of the fit plan uses."""
+    plan = load_fit_plan() if plan is None else plan
+    keys = {
+        tuple(r)
+        for s in plan
+        for r in select_targets(targets, s.targets)[["id", "binder", "stack_pressure_MPa"]].values
+    }
+    return pd.Series(
+        [tuple(r) in keys for r in targets[["id", "binder", "stack_pressure_MPa"]].values], index=targets.index
+    )
+
+
+# ---- evaluation: one model per protocol and worker process, every call re-solves ----
+
+_SIMULATORS: dict[tuple, Simulator] = {}
+
+
+def _fit_protocol(name: str, first_cycle_only: bool) -> Protocol:
+    protocol = load_protocol(name)
+    if not first_cycle_only:
+        return protocol
+    return protocol.model_copy(update={"blocks": [protocol.blocks[0].model_copy(update={"cycles": 1})]})
+
+
+def _solve_case(case: tuple, model: str, names: tuple[str, ...], values: dict[str, float]) -> dict:
+    """Metrics of one (protocol, first-cycle-only, binder, pressure) case."""
+    protocol_name, first_only, binder, pressure = case
+    key = (protocol_name, first_only, model, names)
+    if key not in _SIMULATORS:
+        protocol = _fit_protocol(protocol_name, first_only)
+        design = protocol_design(protocol)  # the protocol's temperature and loading
+        pv = parameter_values(design)
+        pv.update(dict.fromkeys(names, "[input]"))
+        _SIMULATORS[key] = Simulator(protocol, design, model, pv)
+    result = _SIMULATORS[key].solve(load_binder(binder), pressure_MPa=pressure, extra_inputs=values)
+    if result.failure:
+        raise RuntimeError(f"fit evaluation {case} failed: {result.failure}")
+    return flatten_metrics(result.metrics)
+
+
+class TargetEvaluator:
+    """``values -> model value of every target``, the named parameters being PyBaMM inputs.
+
+    ``workers > 1`` solves the cases in parallel processes, each keeping its built models.
+    """
+
+    def __init__(
+        self, names: list[str], targets: pd.DataFrame, model: ModelKind | str = ModelKind.SPMe, workers: int = 1
+    ):
+        self.names, self.targets, self.model = tuple(names), targets, ModelKind(model).value
+        first_only = {
+            p: set(targets.loc[targets["protocol"] == p, "metric"]) <= FIRST_CYCLE_METRICS
+            for p in targets["protocol"].unique()
+        }
+        self.cases = [
+            (t["protocol"], first_only[t["protocol"]], t["binder"], float(t["stack_pressure_MPa"]))
+            for _, t in targets.iterrows()
+        ]
+        self.pool = ProcessPoolExecutor(workers) if workers > 1 else None
+
+    def __call__(self, values: dict[str, float]) -> np.ndarray:
+        unique = list(dict.fromkeys(self.cases))
+        args = (self.model, self.names, values)
+        if self.pool is None:
+            solved = [_solve_case(c, *args) for c in unique]
+        else:
+            solved = list(self.pool.map(_solve_case, unique, *([a] * len(unique) for a in args)))
+        metrics = dict(zip(unique, solved, strict=True))
+        return np.array([metrics[c][m] for c, m in zip(self.cases, self.targets["metric"], strict=True)], dtype=float)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
 @dataclass
 class Fit:
     """Fitted values with relative standard errors, and every target's residual."""
 
+    stage: str
     values: dict[str, float]
     relative_sd: dict[str, float]
     residuals: pd.DataFrame  # targets + model value + residual in tolerance units
@@ -109,67 +186,54 @@ class Fit:
     elapsed_s: float
 
 
-def target_evaluator(names: list[str], targets: pd.DataFrame, model: ModelKind | str = ModelKind.SPMe):
-    """A function ``values -> model value of every target``, the named parameters being
-    PyBaMM inputs: the models are built once, each call only re-solves."""
-    simulators = {}
-    for name in targets["protocol"].unique():
-        first_only = set(targets.loc[targets["protocol"] == name, "metric"]) <= FIRST_CYCLE_METRICS
-        protocol = first_cycle_only(name) if first_only else load_protocol(name)
-        design = protocol_design(protocol)  # the protocol's temperature and loading
-        values = parameter_values(design)
-        values.update(dict.fromkeys(names, "[input]"))
-        simulators[name] = Simulator(protocol, design, model, values)
-    binders = {b: load_binder(b) for b in targets["binder"].unique()}
-
-    def evaluate(parameter_values_: dict[str, float]) -> np.ndarray:
-        runs: dict[tuple, dict] = {}
-        out = []
-        for _, t in targets.iterrows():
-            key = (t["protocol"], t["binder"], float(t["stack_pressure_MPa"]))
-            if key not in runs:
-                sim = simulators[t["protocol"]]
-                result = sim.solve(binders[t["binder"]], pressure_MPa=key[2], extra_inputs=parameter_values_)
-                runs[key] = flatten_metrics(result.metrics)
-            out.append(runs[key][t["metric"]])
-        return np.asarray(out, dtype=float)
-
-    return evaluate
+def tolerance_scale(targets: pd.DataFrame) -> np.ndarray:
+    """Each target's tolerance in its own unit, so residual 1 = at the tolerance."""
+    relative = targets["tolerance_kind"] == "relative"
+    return np.where(relative, targets["paper_value"] * targets["tolerance"], targets["tolerance"]).astype(float)
 
 
 def fit(
-    parameters: tuple[FitParameter, ...],
+    parameters: list[FitParameter],
     targets: pd.DataFrame,
     model: ModelKind | str = ModelKind.SPMe,
+    fixed: dict[str, float] | None = None,
+    workers: int = 1,
+    stage: str = "fit",
 ) -> Fit:
     """Weighted least squares: residual = (model - paper) / tolerance for every target.
 
+    ``fixed`` are values of other parameters (earlier stages), passed as inputs too.
     Uncertainties come from the Jacobian at the optimum, cov = s^2 (J^T J)^-1 with
-    s^2 = 2 cost / (m - p), in log parameters, so sqrt(diag) is a relative standard
-    error. A large value (> 1) means the targets do not identify that parameter.
+    s^2 = 2 cost / (m - p) (s^2 = 1 if m <= p), in log parameters, so sqrt(diag) is a
+    relative standard error; a value above 1 means the targets do not identify it.
     """
     start = time.perf_counter()
-    evaluate = target_evaluator([p.name for p in parameters], targets, model)
+    fixed = {n: v for name, v in (fixed or {}).items() for n in _pybamm_names(name)}
+    names = [n for p in parameters for n in p.pybamm_names]
+    evaluate = TargetEvaluator(names + [n for n in fixed if n not in names], targets, model, workers)
     calls = 0
 
     def model_values(log_x: np.ndarray) -> np.ndarray:
         nonlocal calls
         calls += 1
-        return evaluate({p.name: float(v) for p, v in zip(parameters, np.exp(log_x), strict=True)})
+        values = dict(fixed)
+        for p, v in zip(parameters, np.exp(log_x), strict=True):
+            values.update(dict.fromkeys(p.pybamm_names, float(v)))
+        return evaluate(values)
 
-    scale = np.where(
-        targets["tolerance_kind"] == "relative", targets["paper_value"] * targets["tolerance"], targets["tolerance"]
-    )
-    lower = np.log([p.lower for p in parameters])
-    upper = np.log([p.upper for p in parameters])
-    x0 = np.clip(np.log([p.initial for p in parameters]), lower, upper)
-    paper = targets["paper_value"].to_numpy(dtype=float)
-    solution = least_squares(lambda x: (model_values(x) - paper) / scale, x0, bounds=(lower, upper), diff_step=1e-3)
-    m, p = len(solution.fun), len(solution.x)
-    s2 = 2 * solution.cost / max(m - p, 1)
-    covariance = np.linalg.pinv(solution.jac.T @ solution.jac) * s2
-    residuals = targets.assign(model_value=model_values(solution.x), residual=solution.fun)
+    try:
+        scale, paper = tolerance_scale(targets), targets["paper_value"].to_numpy(dtype=float)
+        lower, upper = np.log([p.lower for p in parameters]), np.log([p.upper for p in parameters])
+        x0 = np.log([p.initial for p in parameters])
+        solution = least_squares(lambda x: (model_values(x) - paper) / scale, x0, bounds=(lower, upper), diff_step=1e-3)
+        m, n = len(solution.fun), len(solution.x)
+        s2 = 2 * solution.cost / (m - n) if m > n else 1.0
+        covariance = np.linalg.pinv(solution.jac.T @ solution.jac) * s2
+        residuals = targets.assign(model_value=model_values(solution.x), residual=solution.fun)
+    finally:
+        evaluate.close()
     return Fit(
+        stage=stage,
         values={q.name: float(v) for q, v in zip(parameters, np.exp(solution.x), strict=True)},
         relative_sd={q.name: float(v) for q, v in zip(parameters, np.sqrt(np.diag(covariance)), strict=True)},
         residuals=residuals,
@@ -179,9 +243,84 @@ def fit(
     )
 
 
-if __name__ == "__main__":
-    fit = fit_interphase_diffusivity()
-    print(
-        f"{SEI_DIFFUSIVITY} = {fit.value:.3e} (ICE {fit.achieved:.4f} vs target {fit.target}, "
-        f"{fit.evaluations} DFN evaluations)"
-    )
+def _pybamm_names(name: str) -> list[str]:
+    return FitParameter(name=name, initial=1, lower=1, upper=1).pybamm_names
+
+
+def run_plan(
+    plan: list[FitStage] | None = None, targets: pd.DataFrame | None = None, workers: int = 1, log=print
+) -> list[Fit]:
+    """Every stage in order, each starting from the values the earlier stages found."""
+    from .validation import load_targets
+
+    plan = load_fit_plan() if plan is None else plan
+    targets = load_targets() if targets is None else targets
+    found: dict[str, float] = {}
+    fits = []
+    for stage in plan:
+        log(f"stage {stage.name!r}: {len(stage.parameters)} parameters, targets {', '.join(stage.targets)}")
+        result = fit(stage.parameters, select_targets(targets, stage.targets), stage.model, found, workers, stage.name)
+        found |= result.values
+        fits.append(result)
+        for name, value in result.values.items():
+            log(f"  {name} = {value:.4g} (relative SD {result.relative_sd[name]:.2f})")
+        log(f"  cost {result.cost:.3f}, {result.evaluations} evaluations, {result.elapsed_s:.0f} s")
+    return fits
+
+
+def write_fit(fits: list[Fit], plan: list[FitStage], out: Path) -> None:
+    """``fit.yaml`` (values, SDs, cost per stage) and ``residuals.csv`` (every training target)."""
+    out.mkdir(parents=True, exist_ok=True)
+    stages = {s.name: s for s in plan}
+    summary = [
+        {
+            "stage": f.stage,
+            "model": stages[f.stage].model.value,
+            "targets": stages[f.stage].targets,
+            "cost": round(f.cost, 6),
+            "evaluations": f.evaluations,
+            "elapsed_s": round(f.elapsed_s, 1),
+            "parameters": {
+                n: {"value": float(f"{v:.4g}"), "relative_sd": round(f.relative_sd[n], 3)} for n, v in f.values.items()
+            },
+        }
+        for f in fits
+    ]
+    (out / "fit.yaml").write_text(yaml.safe_dump({"stages": summary}, sort_keys=False, allow_unicode=True))
+    cols = ["id", "source", "binder", "stack_pressure_MPa", "metric", "paper_value", "model_value", "residual"]
+    pd.concat([f.residuals[cols].assign(stage=f.stage) for f in fits]).to_csv(out / "residuals.csv", index=False)
+
+
+def adopt(fits: list[Fit], plan: list[FitStage], parameter_dir: Path | None = None) -> list[str]:
+    """Write the fitted values into the parameter files, tagged ``fitted`` with their source."""
+    parameter_dir = parameter_dir or resource_dir("parameter_sets")
+    stages = {s.name: s for s in plan}
+    changed = []
+    for f in fits:
+        stage = stages[f.stage]
+        for p in stage.parameters:
+            source = (
+                f"fitted by `assb-sim fit`, stage '{stage.name}' ({stage.model.value}) to {', '.join(stage.targets)}; "
+                f"relative SD {f.relative_sd[p.name]:.2f} (Jacobian); {p.why}"
+            ).rstrip("; ")
+            changed.append(_set_entry(parameter_dir, p.name, float(f"{f.values[p.name]:.4g}"), source))
+    return changed
+
+
+def _set_entry(parameter_dir: Path, name: str, value: float, source: str) -> str:
+    """Rewrite one entry's value/provenance/source lines in whichever file holds it."""
+    block = re.compile(rf'^"{re.escape(name)}":\n((?:  .*\n)+)', re.MULTILINE)
+    for path in sorted(parameter_dir.glob("*.yaml")):
+        text = path.read_text()
+        match = block.search(text)
+        if match is None:
+            continue
+        fields = yaml.safe_load(match.group(1))
+        fields.update(value=value, provenance="fitted", source=source)
+        body = "".join(
+            f"  {k}: {yaml.safe_dump(v, default_style=None, width=10**6).strip().removesuffix('...').strip()}\n"
+            for k, v in fields.items()
+        )
+        path.write_text(text[: match.start(1)] + body + text[match.end(1) :])
+        return f"{path.name}: {name} = {value:.4g}"
+    raise KeyError(f"parameter {name!r} is in no file of {parameter_dir}")

@@ -300,7 +300,6 @@ def parameter_values(
             "Open-circuit voltage at 100% SOC [V]": values["Lower voltage cut-off [V]"],
             "Lithium metal partial molar volume [m3.mol-1]": LI_MOLAR_VOLUME,
             "Positive electrode pore volume fraction": e.porosity,
-            "Binder bridging length [m]": e.graphite_particle_size_um * 1e-6 / 2,
         }
         | dict.fromkeys(INPUTS, "[input]")
     )

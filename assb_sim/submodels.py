@@ -160,10 +160,11 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
     the still-tight volume is *loosened* (loosened volume fraction l). Loosened particles
     separate as the phase shrinks back, in proportion to the contraction (l falls like
     e / e_max, so a full contraction releases them all), and cycling wears every contact
-    (fatigue b):
+    (fatigue f = (b S + b_0) |de/dt|; b_0, the confinement-independent part, is Si's
+    isolation by the growing interphase, which no pressure or binder prevents):
 
-        dl/dt   = a S de_new/dt (eps - l) - l r - b S |de/dt| l,     r = max(-de/dt, 0) / e
-        deps/dt = -l r - b S |de/dt| eps  =  -k eps
+        dl/dt   = a S de_new/dt (eps - l) - l r - f l,     r = max(-de/dt, 0) / e
+        deps/dt = -l r - f eps  =  -k eps
 
     so 0 <= l <= eps always.
 
@@ -192,12 +193,13 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
         label, strain = PHASE_LABEL[self.phase], _DRIVER[self.phase]
         a = pybamm.Parameter(f"{label} contact loosening per unit new strain")
         b = pybamm.Parameter(f"{label} contact loss per unit cycled strain")
+        b_0 = pybamm.Parameter(f"{label} confinement-independent contact loss per unit cycled strain")
         S, de = variables[SUSCEPTIBILITY], variables[_strain_rate_name(strain)]
         contraction = pybamm.maximum(-de, 0) / pybamm.maximum(variables[strain], _STRAIN_FLOOR)
         loose = variables[self._loosened]
         eps = variables[f"X-averaged positive electrode {self.phase} active material volume fraction"]
         release = loose * contraction
-        fatigue = b * S * _smooth_abs(de)  # wears tight and loosened contacts alike
+        fatigue = (b * S + b_0) * _smooth_abs(de)  # wears tight and loosened contacts alike
         k = release / eps + fatigue
         variables.update(self._get_standard_active_material_change_variables(-eps * k))
         new_loosening = a * S * variables[_new_strain_rate_name(strain)] * (eps - loose)

@@ -16,6 +16,7 @@ from assb_sim.simulation import _N_PHASE, _N_SEI, _N_TRAPPED, _Q, Simulator, sol
 ONE_CYCLE = short_protocol({"role": "formation", "cycles": 1, "c_rate": 0.15})
 NBR_A, NBR_T, PB = (load_binder(n) for n in ("NBR-A", "NBR-T", "PB"))
 NO_SWELLING = ("Si volumetric strain at full lithiation", "Graphite volumetric strain at full lithiation")
+INTRINSIC = "Si confinement-independent contact loss per unit cycled strain"
 UNITY_COVERAGE = Binder(name="ideal", cohesion_N_m=187, adhesion_N_m=245, peel_strength_N_m=278)
 
 
@@ -37,9 +38,13 @@ def _capacities(model, values, given_inputs):
     ["no swelling", "infinite cohesion", "very high pressure"],
 )
 def test_mechanics_vanishes_in_its_limits(limit):
-    """Each limit must give the plain PyBaMM composite half cell (same side reaction)."""
+    """Each limit must give the plain PyBaMM composite half cell (same side reaction).
+
+    Si's confinement-independent isolation is no confinement effect: it is off in these
+    limits and tested on its own below."""
     design = load_cell_design()
     values = parameter_values(design)
+    values.update({INTRINSIC: 0.0})
     given = inputs(design, UNITY_COVERAGE)
     if limit == "no swelling":
         values.update(
@@ -55,6 +60,18 @@ def test_mechanics_vanishes_in_its_limits(limit):
         np.testing.assert_allclose(ours, plain, rtol=2e-3)
     else:
         np.testing.assert_allclose(ours, plain, rtol=1e-5)
+
+
+def test_confinement_independent_isolation_does_not_depend_on_pressure():
+    design = load_cell_design()
+    values = parameter_values(design)
+    values.update({INTRINSIC: 0.01})
+    given = inputs(design, NBR_A)
+    high, higher = ({**given, "Set stack pressure [Pa]": p} for p in (1e11, 1e13))
+    plain = _capacities(plain_composite_model("SPMe", side_reaction=True), values, higher)
+    ours = [_capacities(half_cell_model("SPMe"), values, g) for g in (high, higher)]
+    np.testing.assert_allclose(ours[0], ours[1], rtol=1e-4)
+    assert ours[1][1] < plain[1] * (1 - 3e-3)  # Si lost contact: less comes back
 
 
 def test_lithium_is_conserved_with_contact_loss():

@@ -16,7 +16,16 @@ def test_every_target_is_a_number_of_the_paper():
     expected = merged["value"].where(~percent, merged["value"] / 100)
     assert merged["paper_value"].to_numpy() == pytest.approx(expected.to_numpy())
     assert (merged["source"] == merged["source_paper"]).all()
-    assert set(targets["used_in_fit"]) <= {"yes", "no"}
+    assert targets["used_in_fit"].dtype == bool
+
+
+def test_known_misses_name_existing_targets_or_checks():
+    from assb_sim.validation import load_known_misses, target_key
+
+    keys = {target_key(t) for _, t in load_targets().iterrows()}
+    for key, reason in load_known_misses().items():
+        assert key in keys or key.startswith("check: "), key
+        assert len(reason) > 40, key  # a physical reason, not a label
 
 
 def test_compare_passes_and_misses():
