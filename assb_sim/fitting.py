@@ -10,6 +10,7 @@ worker process and every evaluation only re-solves. Uncertainties are Jacobian-b
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -24,23 +25,27 @@ from scipy.optimize import least_squares
 
 from .parameters import load_binder, parameter_values, resource_dir
 from .protocols import Protocol, load_protocol
-from .schema import ModelKind, validate
+from .schema import CellDesign, ModelKind, validate
 from .simulation import Simulator, protocol_design
 from .sweeps import flatten_metrics
 
 EACH_PHASE = "Each phase: "
+DESIGN_FIELDS = ("electrode.", "separator.")
 FIRST_CYCLE_METRICS = {
     "first_delithiation_capacity_mAh_g",
     "initial_coulombic_efficiency",
     "first_graphite_delithiation_capacity_mAh_g",
     "first_si_delithiation_capacity_mAh_g",
+    "first_graphite_si_ratio",
 }
 
 
 class FitParameter(BaseModel):
     """A scalar parameter to fit in log space between ``lower`` and ``upper``.
 
-    ``name`` is the parameter-file name; ``Each phase: X`` sets X of both graphite and Si.
+    ``name`` is the parameter-file name; ``Each phase: X`` sets X of both graphite and Si;
+    a cell-design field (``electrode.si_capacity_mAh_g``, as in ``paper_cell.yaml``) is
+    structural: changing it rebuilds the models.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -59,7 +64,13 @@ class FitParameter(BaseModel):
         return self
 
     @property
+    def structural(self) -> bool:
+        return self.name.startswith(DESIGN_FIELDS)
+
+    @property
     def pybamm_names(self) -> list[str]:
+        if self.structural:
+            return []
         if self.name.startswith(EACH_PHASE):
             base = self.name.removeprefix(EACH_PHASE)
             return [f"Primary: {base}", f"Secondary: {base}"]
@@ -122,13 +133,18 @@ def _fit_protocol(name: str, first_cycle_only: bool) -> Protocol:
     return protocol.model_copy(update={"blocks": [protocol.blocks[0].model_copy(update={"cycles": 1})]})
 
 
-def _solve_case(case: tuple, model: str, names: tuple[str, ...], values: dict[str, float]) -> dict:
-    """Metrics of one (protocol, first-cycle-only, binder, pressure) case."""
+def _solve_case(
+    case: tuple, model: str, names: tuple[str, ...], values: dict[str, float], design_fields: tuple = ()
+) -> dict:
+    """Metrics of one (protocol, first-cycle-only, binder, pressure) case; ``names`` are
+    input parameters, ``design_fields`` ((field, value), ...) structural changes."""
     protocol_name, first_only, binder, pressure = case
-    key = (protocol_name, first_only, model, names)
+    key = (protocol_name, first_only, model, names, design_fields)
     if key not in _SIMULATORS:
+        for old in [k for k in _SIMULATORS if k[:4] == key[:4]]:
+            del _SIMULATORS[old]  # a structural step leaves the previous build unused
         protocol = _fit_protocol(protocol_name, first_only)
-        design = protocol_design(protocol)  # the protocol's temperature and loading
+        design = _with_fields(protocol_design(protocol), dict(design_fields))  # the protocol's T and loading
         pv = parameter_values(design)
         pv.update(dict.fromkeys(names, "[input]"))
         _SIMULATORS[key] = Simulator(protocol, design, model, pv)
@@ -136,6 +152,14 @@ def _solve_case(case: tuple, model: str, names: tuple[str, ...], values: dict[st
     if result.failure:
         raise RuntimeError(f"fit evaluation {case} failed: {result.failure}")
     return flatten_metrics(result.metrics)
+
+
+def _with_fields(design: CellDesign, fields: dict[str, float]) -> CellDesign:
+    data = design.model_dump()
+    for path, value in fields.items():
+        head, leaf = path.split(".")
+        data[head][leaf] = value
+    return validate(CellDesign, data)
 
 
 class TargetEvaluator:
@@ -158,9 +182,9 @@ class TargetEvaluator:
         ]
         self.pool = ProcessPoolExecutor(workers) if workers > 1 else None
 
-    def __call__(self, values: dict[str, float]) -> np.ndarray:
+    def __call__(self, values: dict[str, float], design_fields: dict[str, float] | None = None) -> np.ndarray:
         unique = list(dict.fromkeys(self.cases))
-        args = (self.model, self.names, values)
+        args = (self.model, self.names, values, tuple(sorted((design_fields or {}).items())))
         if self.pool is None:
             solved = [_solve_case(c, *args) for c in unique]
         else:
@@ -199,6 +223,7 @@ def fit(
     fixed: dict[str, float] | None = None,
     workers: int = 1,
     stage: str = "fit",
+    log=None,
 ) -> Fit:
     """Weighted least squares: residual = (model - paper) / tolerance for every target.
 
@@ -208,6 +233,7 @@ def fit(
     relative standard error; a value above 1 means the targets do not identify it.
     """
     start = time.perf_counter()
+    fixed_fields = {name: v for name, v in (fixed or {}).items() if name.startswith(DESIGN_FIELDS)}
     fixed = {n: v for name, v in (fixed or {}).items() for n in _pybamm_names(name)}
     names = [n for p in parameters for n in p.pybamm_names]
     evaluate = TargetEvaluator(names + [n for n in fixed if n not in names], targets, model, workers)
@@ -216,16 +242,30 @@ def fit(
     def model_values(log_x: np.ndarray) -> np.ndarray:
         nonlocal calls
         calls += 1
-        values = dict(fixed)
+        values, fields = dict(fixed), dict(fixed_fields)
         for p, v in zip(parameters, np.exp(log_x), strict=True):
             values.update(dict.fromkeys(p.pybamm_names, float(v)))
-        return evaluate(values)
+            if p.structural:
+                fields[p.name] = float(v)
+        out = evaluate(values, fields)
+        if log:
+            cost = 0.5 * float(np.sum(((out - paper) / scale) ** 2))
+            log(f"    evaluation {calls}: cost {cost:.4g} at {', '.join(f'{v:.4g}' for v in np.exp(log_x))}")
+        return out
 
+    scale, paper = tolerance_scale(targets), targets["paper_value"].to_numpy(dtype=float)
     try:
-        scale, paper = tolerance_scale(targets), targets["paper_value"].to_numpy(dtype=float)
         lower, upper = np.log([p.lower for p in parameters]), np.log([p.upper for p in parameters])
         x0 = np.log([p.initial for p in parameters])
-        solution = least_squares(lambda x: (model_values(x) - paper) / scale, x0, bounds=(lower, upper), diff_step=1e-3)
+        # stop at 1e-4 relative change (log space): far below any fitted value's uncertainty
+        solution = least_squares(
+            lambda x: (model_values(x) - paper) / scale,
+            x0,
+            bounds=(lower, upper),
+            diff_step=1e-3,
+            xtol=1e-4,
+            ftol=1e-4,
+        )
         m, n = len(solution.fun), len(solution.x)
         s2 = 2 * solution.cost / (m - n) if m > n else 1.0
         covariance = np.linalg.pinv(solution.jac.T @ solution.jac) * s2
@@ -259,7 +299,9 @@ def run_plan(
     fits = []
     for stage in plan:
         log(f"stage {stage.name!r}: {len(stage.parameters)} parameters, targets {', '.join(stage.targets)}")
-        result = fit(stage.parameters, select_targets(targets, stage.targets), stage.model, found, workers, stage.name)
+        result = fit(
+            stage.parameters, select_targets(targets, stage.targets), stage.model, found, workers, stage.name, log
+        )
         found |= result.values
         fits.append(result)
         for name, value in result.values.items():
@@ -308,19 +350,24 @@ def adopt(fits: list[Fit], plan: list[FitStage], parameter_dir: Path | None = No
 
 
 def _set_entry(parameter_dir: Path, name: str, value: float, source: str) -> str:
-    """Rewrite one entry's value/provenance/source lines in whichever file holds it."""
+    """Rewrite one entry's value/provenance/source in whichever file holds it, keeping
+    the file's layout: block entries (materials, mechanics) or one-line entries (cell)."""
     block = re.compile(rf'^"{re.escape(name)}":\n((?:  .*\n)+)', re.MULTILINE)
+    line = re.compile(rf"^{re.escape(name)}: (\{{.*\}})$", re.MULTILINE)
     for path in sorted(parameter_dir.glob("*.yaml")):
         text = path.read_text()
-        match = block.search(text)
+        match = block.search(text) or line.search(text)
         if match is None:
             continue
-        fields = yaml.safe_load(match.group(1))
-        fields.update(value=value, provenance="fitted", source=source)
-        body = "".join(
-            f"  {k}: {yaml.safe_dump(v, default_style=None, width=10**6).strip().removesuffix('...').strip()}\n"
-            for k, v in fields.items()
-        )
-        path.write_text(text[: match.start(1)] + body + text[match.end(1) :])
+        fields = yaml.safe_load(match.group(1)) | {"value": value, "provenance": "fitted", "source": source}
+        if match.re is block:
+            new = "".join(f"  {k}: {_scalar(v)}\n" for k, v in fields.items())
+        else:
+            new = "{" + ", ".join(f"{k}: {_scalar(v)}" for k, v in fields.items()) + "}"
+        path.write_text(text[: match.start(1)] + new + text[match.end(1) :])
         return f"{path.name}: {name} = {value:.4g}"
     raise KeyError(f"parameter {name!r} is in no file of {parameter_dir}")
+
+
+def _scalar(value) -> str:
+    return json.dumps(value) if isinstance(value, str) else yaml.safe_dump(value).removesuffix("\n...\n").strip()

@@ -369,6 +369,7 @@ def metrics(result: RunResult) -> dict:
         "initial_coulombic_efficiency": _get(first, "coulombic_efficiency"),
         "first_graphite_delithiation_capacity_mAh_g": _get(first, "graphite_delithiation_mAh_g"),
         "first_si_delithiation_capacity_mAh_g": _get(first, "si_delithiation_mAh_g"),
+        "first_graphite_si_ratio": _ratio(first, "graphite_delithiation_mAh_g", "si_delithiation_mAh_g"),
         "rate_retention": _rate_retention(df),
         "cycle_retention": None,
         "mean_coulombic_efficiency_cycling": None,
@@ -402,6 +403,10 @@ def metrics(result: RunResult) -> dict:
         out["cv_lithiation_current_second_mA_cm2"] = peaks[1]
         out["cv_lithiation_current_loss"] = 1 - peaks[1] / peaks[0]
     return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in out.items()}
+
+
+def _ratio(row: pd.Series | None, numerator: str, denominator: str) -> float | None:
+    return None if row is None or not row[denominator] else float(row[numerator] / row[denominator])
 
 
 def _get(row: pd.Series | None, key: str) -> float | None:

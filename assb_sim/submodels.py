@@ -232,10 +232,10 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
 class VoidGrowth(pybamm.BaseSubModel):
     """Irreversible thickening: voids and cracks opened by the composite strain.
 
-    dL_irr/dt = L S_v(sigma_c) [a_v de_new/dt + b_v |de/dt|] (1 - L_irr / (f_max L)) with
-    the composite strain as driver and the confining stress as resistance, so a weak
-    binder thickens more; S_v has its own (milder) stress exponent, since voids open even
-    where contacts hold, and the void share saturates at f_max of the pristine thickness.
+    dL_irr/dt = L S(sigma_c) [a_v de_new/dt + b_v |de/dt|] (1 - L_irr / (f_max L)) with
+    the composite strain as driver and the contact-loss susceptibility S as resistance (one
+    law for contacts and voids), so a weak binder thickens more; the void share saturates
+    at f_max of the pristine thickness.
     """
 
     def __init__(self, param, options):
@@ -252,8 +252,7 @@ class VoidGrowth(pybamm.BaseSubModel):
         )
         L, L_irr = self.param.p.L, variables[THICKNESS_IRREVERSIBLE]
         room = 1 - L_irr / (pybamm.Parameter("Maximum void thickening") * L)  # voids saturate
-        S_v = susceptibility(variables[CONFINING_STRESS], pybamm.Parameter("Void growth stress exponent"))
-        self.rhs = {L_irr: L * S_v * driver * room}
+        self.rhs = {L_irr: L * variables[SUSCEPTIBILITY] * driver * room}
 
     def set_initial_conditions(self, variables):
         self.initial_conditions = {variables[THICKNESS_IRREVERSIBLE]: pybamm.Scalar(0)}

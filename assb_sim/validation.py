@@ -87,11 +87,7 @@ def run_cases(cases: pd.DataFrame, model: str) -> dict[tuple, RunResult]:
 
 
 def model_value(result: RunResult, metric: str) -> float | None:
-    flat = flatten_metrics(result.metrics)
-    if metric == "graphite_si_ratio":
-        si = flat["first_si_delithiation_capacity_mAh_g"]
-        return flat["first_graphite_delithiation_capacity_mAh_g"] / si if si else None
-    value = flat.get(metric)
+    value = flatten_metrics(result.metrics).get(metric)
     return None if value is None else float(value)
 
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from assb_sim.fitting import FitParameter, TargetEvaluator, adopt, fit, load_fit_plan, select_targets, used_in_fit
-from assb_sim.parameters import parameter_values, resource_dir
+from assb_sim.parameters import load_entries, parameter_values, resource_dir
 from assb_sim.schema import InputError, validate
 from assb_sim.validation import load_targets
 
@@ -73,12 +73,13 @@ def test_every_fit_parameter_is_a_model_parameter_with_fitted_provenance():
         for p in stage.parameters:
             for name in p.pybamm_names:
                 assert name in values, name
-    files = "\n".join(p.read_text() for p in resource_dir("parameter_sets").glob("*.yaml"))
+    entries = {}
+    for path in resource_dir("parameter_sets").glob("*.yaml"):
+        entries |= load_entries(path)
     for stage in load_fit_plan():
         for p in stage.parameters:
-            entry = yaml.safe_load(files.split(f'"{p.name}":', 1)[1].split('\n"', 1)[0])
-            assert entry["provenance"] == "fitted", p.name
-            assert p.lower <= entry["value"] <= p.upper, p.name
+            assert entries[p.name].provenance == "fitted", p.name
+            assert p.lower <= entries[p.name].value <= p.upper, p.name
 
 
 def validate_design():

@@ -190,8 +190,9 @@ def test_connected_lithium_state_matches_pybamms_integral():
     for phase in (sm.GRAPHITE, sm.SILICON):
         state = sol[sm.connected_lithium_name(phase)].entries
         integral = sol[sm.phase_lithium_name(phase)].entries
-        # the difference is solver error (rtol 1e-6) accumulated over the cycle
-        np.testing.assert_allclose(state, integral, rtol=0, atol=2e-5 * integral.max())
+        # the difference is solver error (rtol 1e-6) accumulated over the cycle: ~7e-5 of
+        # the phase's inventory with the fitted (stronger) damage at 10 MPa
+        np.testing.assert_allclose(state, integral, rtol=0, atol=1e-4 * integral.max())
 
 
 def test_loosened_contacts_are_released_by_a_full_contraction():

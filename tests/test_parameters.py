@@ -59,7 +59,8 @@ def test_stoichiometric_capacity_equals_loading_times_practical_capacity(loading
         * F
     )  # C/m2
     assert q / 3.6 / 1e4 == pytest.approx(loading * 1e-3 * geo.practical_capacity_mAh_g, rel=1e-9)
-    assert geo.practical_capacity_mAh_g == pytest.approx(0.9 * 370 + 0.1 * 1700)
+    e = geo.design.electrode
+    assert geo.practical_capacity_mAh_g == pytest.approx(0.9 * e.graphite_capacity_mAh_g + 0.1 * e.si_capacity_mAh_g)
 
 
 @pytest.mark.parametrize("loading", [1.8, 3.1])
