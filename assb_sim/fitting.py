@@ -69,12 +69,17 @@ class FitParameter(BaseModel):
 
     @property
     def pybamm_names(self) -> list[str]:
-        if self.structural:
-            return []
-        if self.name.startswith(EACH_PHASE):
-            base = self.name.removeprefix(EACH_PHASE)
-            return [f"Primary: {base}", f"Secondary: {base}"]
-        return [self.name]
+        return pybamm_names(self.name)
+
+
+def pybamm_names(name: str) -> list[str]:
+    """The PyBaMM parameters a parameter-file name sets (none for a cell-design field)."""
+    if name.startswith(DESIGN_FIELDS):
+        return []
+    if name.startswith(EACH_PHASE):
+        base = name.removeprefix(EACH_PHASE)
+        return [f"Primary: {base}", f"Secondary: {base}"]
+    return [name]
 
 
 class FitStage(BaseModel):
@@ -234,7 +239,7 @@ def fit(
     """
     start = time.perf_counter()
     fixed_fields = {name: v for name, v in (fixed or {}).items() if name.startswith(DESIGN_FIELDS)}
-    fixed = {n: v for name, v in (fixed or {}).items() for n in _pybamm_names(name)}
+    fixed = {n: v for name, v in (fixed or {}).items() for n in pybamm_names(name)}
     names = [n for p in parameters for n in p.pybamm_names]
     evaluate = TargetEvaluator(names + [n for n in fixed if n not in names], targets, model, workers)
     calls = 0
@@ -281,10 +286,6 @@ def fit(
         evaluations=calls,
         elapsed_s=time.perf_counter() - start,
     )
-
-
-def _pybamm_names(name: str) -> list[str]:
-    return FitParameter(name=name, initial=1, lower=1, upper=1).pybamm_names
 
 
 def run_plan(

@@ -7,7 +7,16 @@ import pandas as pd
 import pytest
 import yaml
 
-from assb_sim.fitting import FitParameter, TargetEvaluator, adopt, fit, load_fit_plan, select_targets, used_in_fit
+from assb_sim.fitting import (
+    FitParameter,
+    TargetEvaluator,
+    adopt,
+    fit,
+    load_fit_plan,
+    pybamm_names,
+    select_targets,
+    used_in_fit,
+)
 from assb_sim.parameters import load_entries, parameter_values, resource_dir
 from assb_sim.schema import InputError, validate
 from assb_sim.validation import load_targets
@@ -30,10 +39,8 @@ def _twin_targets(true: dict[str, float]) -> pd.DataFrame:
         for m in ("first_delithiation_capacity_mAh_g", "initial_coulombic_efficiency")
     ]
     targets = pd.DataFrame(rows)
-    names = [n for name in true for n in FitParameter(name=name, initial=1, lower=1, upper=1).pybamm_names]
-    values = {
-        n: v for name, v in true.items() for n in FitParameter(name=name, initial=1, lower=1, upper=1).pybamm_names
-    }
+    names = [n for name in true for n in pybamm_names(name)]
+    values = {n: v for name, v in true.items() for n in pybamm_names(name)}
     targets["paper_value"] = TargetEvaluator(names, targets)(values)
     return targets
 
