@@ -28,15 +28,19 @@ def plot_voltage_profiles(result: RunResult, cycles: list[int] | None = None, ax
     """
     ax = ax or plt.subplots(figsize=(5, 4))[1]
     for number in cycles or default_cycles(result):
-        curve = result.voltage_curves[number]
-        q = curve["capacity_mAh_g"]
-        turn = q.idxmax()
-        (line,) = ax.plot(q[: turn + 1], curve["voltage_V"][: turn + 1], label=f"cycle {number}")
-        ax.plot(q.max() - q[turn:], curve["voltage_V"][turn:], color=line.get_color())
+        plot_cycle_curve(ax, result.voltage_curves[number], label=f"cycle {number}")
     ax.set(xlabel="Capacity [mAh g$^{-1}$]", ylabel="Voltage vs Li/Li$^+$ [V]", ylim=(0, 2.05))
     ax.legend(frameon=False)
     ax.set_title(f"{result.binder.name}, {result.design.stack_pressure_MPa:g} MPa, {result.model.value}")
     return ax
+
+
+def plot_cycle_curve(ax, curve: pd.DataFrame, label: str, color=None, delithiation_style: str = "-"):
+    """One cycle's voltage vs capacity, lithiation and delithiation each from 0."""
+    q, v = curve["capacity_mAh_g"], curve["voltage_V"]
+    turn = q.idxmax()
+    (line,) = ax.plot(q[: turn + 1], v[: turn + 1], color=color, label=label)
+    ax.plot(q.max() - q[turn:], v[turn:], color=line.get_color(), ls=delithiation_style)
 
 
 def plot_capacity_vs_cycle(result: RunResult, axes=None):

@@ -17,8 +17,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import yaml
 
-from .fitting import FIRST_CYCLE_METRICS, used_in_fit
+from .fitting import FIRST_CYCLE_METRICS, tolerance_scale, used_in_fit
 from .parameters import load_binder, resource_dir
+from .plotting import plot_cycle_curve
 from .protocols import load_protocol
 from .simulation import RunResult, Simulator, protocol_design
 from .sweeps import flatten_metrics
@@ -93,18 +94,17 @@ def model_value(result: RunResult, metric: str) -> float | None:
 
 def compare(targets: pd.DataFrame, results: dict[tuple, RunResult]) -> pd.DataFrame:
     rows = []
-    for _, t in targets.iterrows():
+    for (_, t), scale in zip(targets.iterrows(), tolerance_scale(targets), strict=True):
         value = model_value(results[tuple(t[c] for c in CASE)], t["metric"])
         error = None if value is None else value - t["paper_value"]
         relative = None if error is None else error / t["paper_value"]
-        measure = relative if t["tolerance_kind"] == "relative" else error
         rows.append(
             {
                 **t.to_dict(),
                 "model_value": value,
                 "error": error,
                 "relative_error": relative,
-                "passed": measure is not None and abs(measure) <= t["tolerance"],
+                "passed": error is not None and abs(error) <= scale,
             }
         )
     return pd.DataFrame(rows)
@@ -311,12 +311,7 @@ def _figure_profiles(validation: Validation):
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     for ax, pressure in zip(axes, (48, 16), strict=True):
         for (_, binder, _, _), result in _runs(validation, "formation", pressure).items():
-            curve = result.voltage_curves[1]
-            q, v = curve["capacity_mAh_g"], curve["voltage_V"]
-            turn = q.idxmax()
-            color = BINDER_COLORS.get(binder)
-            ax.plot(q[: turn + 1], v[: turn + 1], color=color, label=binder)
-            ax.plot(q.max() - q[turn:], v[turn:], color=color, ls="--")
+            plot_cycle_curve(ax, result.voltage_curves[1], binder, BINDER_COLORS.get(binder), "--")
         ax.set(xlabel="Capacity [mAh g$^{-1}$]", title=f"1st cycle, {pressure} MPa (solid: lithiation)", ylim=(0, 2.05))
     axes[0].set(ylabel="Voltage vs Li/Li$^+$ [V]")
     axes[0].legend(frameon=False)
