@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from .metrics import Metric
 from .parameters import binder_names, load_cell_design, resource_dir
 from .protocols import CellMode, protocol_names
 from .schema import InputError, ModelKind, validate
@@ -84,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 
     minp = sub.add_parser("min-pressure", help="lowest stack pressure at which a metric meets a target")
     minp.add_argument("--binder", default="NBR-A", help="binder name or YAML file")
-    minp.add_argument("--metric", default="cycle_retention", help="metrics.json key, e.g. cycle_retention")
+    minp.add_argument("--metric", default=Metric.CYCLE_RETENTION, help="metrics.json key, e.g. cycle_retention")
     minp.add_argument("--target", type=float, required=True, help="value the metric must reach")
     minp.add_argument("--protocol", help="protocol (default: one that produces the metric)")
     minp.add_argument("--model", default="SPMe", choices=[m.value for m in ModelKind])
@@ -205,9 +206,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"assb-sim: solver failed: {err}", file=sys.stderr)
         return EXIT_SOLVER_FAILURE
     m = result.metrics
-    summary = {k: m[k] for k in ("first_delithiation_capacity_mAh_g", "initial_coulombic_efficiency")}
+    summary = {k: m[k] for k in (Metric.FIRST_DELITHIATION, Metric.ICE)}
     print(
-        f"{result.protocol.name}: {m['cycles_completed']}/{m['cycles_planned']} cycles in "
+        f"{result.protocol.name}: {m[Metric.CYCLES_COMPLETED]}/{m[Metric.CYCLES_PLANNED]} cycles in "
         f"{result.elapsed_s:.1f} s; " + ", ".join(f"{k} = {_fmt(v)}" for k, v in summary.items())
     )
     if args.out:
@@ -233,6 +234,9 @@ def _write(result, out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # the CLI writes figures to files, never to a display
     args = _parser().parse_args(argv)
     try:
         if args.command == "list":

@@ -23,21 +23,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.optimize import least_squares
 
+from . import names as n
+from .metrics import FIRST_CYCLE_METRICS, flatten
 from .parameters import load_binder, parameter_values, resource_dir
 from .protocols import Protocol, load_protocol
 from .schema import CellDesign, ModelKind, validate
 from .simulation import Simulator, protocol_design
-from .sweeps import flatten_metrics
+from .targets import load_targets, select_targets, tolerance_scale
 
-EACH_PHASE = "Each phase: "
 DESIGN_FIELDS = ("electrode.", "separator.")
-FIRST_CYCLE_METRICS = {
-    "first_delithiation_capacity_mAh_g",
-    "initial_coulombic_efficiency",
-    "first_graphite_delithiation_capacity_mAh_g",
-    "first_si_delithiation_capacity_mAh_g",
-    "first_graphite_si_ratio",
-}
 
 
 class FitParameter(BaseModel):
@@ -76,9 +70,8 @@ def pybamm_names(name: str) -> list[str]:
     """The PyBaMM parameters a parameter-file name sets (none for a cell-design field)."""
     if name.startswith(DESIGN_FIELDS):
         return []
-    if name.startswith(EACH_PHASE):
-        base = name.removeprefix(EACH_PHASE)
-        return [f"Primary: {base}", f"Secondary: {base}"]
+    if name.startswith(n.EACH_PHASE):
+        return [n.phase_parameter(p, name.removeprefix(n.EACH_PHASE)) for p in n.PHASES]
     return [name]
 
 
@@ -96,34 +89,6 @@ class FitStage(BaseModel):
 def load_fit_plan(path: Path | None = None) -> list[FitStage]:
     raw = yaml.safe_load((path or resource_dir("validation") / "fit.yaml").read_text())
     return [validate(FitStage, stage) for stage in raw["stages"]]
-
-
-def select_targets(targets: pd.DataFrame, selectors: list[str]) -> pd.DataFrame:
-    """Rows matching ``id`` or ``id:binder:pressure``; an unmatched selector is an error."""
-    masks = []
-    for selector in selectors:
-        target_id, *rest = selector.split(":")
-        mask = targets["id"] == target_id
-        if rest:
-            binder, pressure = rest
-            mask &= (targets["binder"] == binder) & (targets["stack_pressure_MPa"] == float(pressure))
-        if not mask.any():
-            raise ValueError(f"fit target {selector!r} matches no row of targets.csv")
-        masks.append(mask)
-    return targets[np.logical_or.reduce(masks)].reset_index(drop=True)
-
-
-def used_in_fit(targets: pd.DataFrame, plan: list[FitStage] | None = None) -> pd.Series:
-    """True for each target row some stage of the fit plan uses."""
-    plan = load_fit_plan() if plan is None else plan
-    keys = {
-        tuple(r)
-        for s in plan
-        for r in select_targets(targets, s.targets)[["id", "binder", "stack_pressure_MPa"]].values
-    }
-    return pd.Series(
-        [tuple(r) in keys for r in targets[["id", "binder", "stack_pressure_MPa"]].values], index=targets.index
-    )
 
 
 # ---- evaluation: one model per protocol and worker process, every call re-solves ----
@@ -151,12 +116,12 @@ def _solve_case(
         protocol = _fit_protocol(protocol_name, first_only)
         design = _with_fields(protocol_design(protocol), dict(design_fields))  # the protocol's T and loading
         pv = parameter_values(design)
-        pv.update(dict.fromkeys(names, "[input]"))
+        pv.update(dict.fromkeys(names, "[input]"), strict=True)  # a misspelt name fails here
         _SIMULATORS[key] = Simulator(protocol, design, model, pv)
     result = _SIMULATORS[key].solve(load_binder(binder), pressure_MPa=pressure, extra_inputs=values)
     if result.failure:
         raise RuntimeError(f"fit evaluation {case} failed: {result.failure}")
-    return flatten_metrics(result.metrics)
+    return flatten(result.metrics)
 
 
 def _with_fields(design: CellDesign, fields: dict[str, float]) -> CellDesign:
@@ -213,12 +178,6 @@ class Fit:
     cost: float
     evaluations: int
     elapsed_s: float
-
-
-def tolerance_scale(targets: pd.DataFrame) -> np.ndarray:
-    """Each target's tolerance in its own unit, so residual 1 = at the tolerance."""
-    relative = targets["tolerance_kind"] == "relative"
-    return np.where(relative, targets["paper_value"] * targets["tolerance"], targets["tolerance"]).astype(float)
 
 
 def fit(
@@ -292,8 +251,6 @@ def run_plan(
     plan: list[FitStage] | None = None, targets: pd.DataFrame | None = None, workers: int = 1, log=print
 ) -> list[Fit]:
     """Every stage in order, each starting from the values the earlier stages found."""
-    from .validation import load_targets
-
     plan = load_fit_plan() if plan is None else plan
     targets = load_targets() if targets is None else targets
     found: dict[str, float] = {}

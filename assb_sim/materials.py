@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pybamm
 
-from .submodels import contact_factor
+from .submodels.laws import contact_factor
 
 _PYBAMM_LI_ION_DATA = Path(pybamm.__file__).parent / "input" / "parameters" / "lithium_ion"
 _T_REF = 298.15  # [K] reference temperature of every Arrhenius law below

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pybamm
 
+from .names import PHASES
 from .schema import ModelKind
-from .submodels import GRAPHITE, SILICON, ContactLoss, IonicContact, StackPressure, Swelling, VoidGrowth
+from .submodels import Confinement, ContactLoss, IonicContact, StackPressure, Swelling, VoidGrowth
 
 OPTIONS = {
     "working electrode": "positive",
@@ -30,18 +31,19 @@ def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> 
 
     With ``mechanics`` the electrochemo-mechanical submodels are attached before the
     build: swelling, contact loss of each phase (replacing PyBaMM's constant active
-    material), void growth and the stack pressure.
+    material), void growth, confinement and the stack pressure.
     """
     kind = ModelKind(kind)
     model = _MODELS[kind](OPTIONS, name=f"assb-sim {kind.value}", build=False)
     param, options = model.param, model.options
     model.submodels["electrolyte transport efficiency"] = IonicContact(param, options)
     if mechanics:
-        for phase in (GRAPHITE, SILICON):
+        for phase in PHASES:
             # the mechanics acts on the electrode as a whole: one connected fraction per phase
             model.submodels[f"positive {phase} active material"] = ContactLoss(param, options, phase)
         model.submodels["swelling"] = Swelling(param, options)
         model.submodels["void growth"] = VoidGrowth(param, options)
+        model.submodels["confinement"] = Confinement(param, options)
         model.submodels["stack pressure"] = StackPressure(param, options)
     model.build_model()
     return model

@@ -19,6 +19,7 @@ import yaml
 from pydantic import Field
 
 from . import materials
+from . import names as n
 from .schema import Binder, CellDesign, InputError, _Strict, validate
 
 F = 96485.33212  # [C.mol-1]
@@ -197,26 +198,17 @@ def _pristine_stoichiometry(ocp, potential: float) -> float:
     return 0.5 * (lo + hi)
 
 
-# Input parameters: change them between solves without rebuilding the model
-INPUTS = (
-    "Set stack pressure [Pa]",
-    "Binder cohesion [N.m-1]",
-    "Binder ionic coverage factor",
-    "Fixed-gap cell",
-    "Stack stiffness [Pa.m-1]",
-)
-
-
 def inputs(design: CellDesign, binder: Binder, fixed_gap: bool = False) -> dict[str, float]:
-    """Values of the :data:`INPUTS` for a cell, a binder and a cell mode (SI units)."""
+    """Values of the input parameters (:data:`names.INPUTS`: change between solves
+    without rebuilding) for a cell, a binder and a cell mode (SI units)."""
     film = binder.film_conductivity_mS_cm
     return {
-        "Set stack pressure [Pa]": design.stack_pressure_MPa * 1e6,
-        "Binder cohesion [N.m-1]": binder.cohesion_N_m,
+        n.SET_PRESSURE: design.stack_pressure_MPa * 1e6,
+        n.BINDER_COHESION: binder.cohesion_N_m,
         # ratio of the LPSCl:binder film to the pellet, both pressed at 480 MPa
-        "Binder ionic coverage factor": 1.0 if film is None else film / design.separator.conductivity_mS_cm,
-        "Fixed-gap cell": float(fixed_gap),
-        "Stack stiffness [Pa.m-1]": design.stack_stiffness_MPa_per_um * 1e12,
+        n.BINDER_COVERAGE: 1.0 if film is None else film / design.separator.conductivity_mS_cm,
+        n.FIXED_GAP: float(fixed_gap),
+        n.STACK_STIFFNESS: design.stack_stiffness_MPa_per_um * 1e12,
     }
 
 
@@ -225,7 +217,7 @@ def parameter_values(
 ) -> pybamm.ParameterValues:
     """PyBaMM parameters of the half cell: parameter-file values + values derived from ``design``.
 
-    The :data:`INPUTS` are left as ``[input]``: pass :func:`inputs` when solving.
+    The input parameters are left as ``[input]``: pass :func:`inputs` when solving.
     """
     geo = CellGeometry(design)
     sets = resource_dir("parameter_sets")
@@ -236,22 +228,22 @@ def parameter_values(
     e = design.electrode
     side = math.sqrt(geo.area)
     phase = {
-        "Primary": {
-            "Positive electrode OCP [V]": materials.graphite_ocp_Ai2020,
+        n.GRAPHITE: {
+            n.ELECTRODE_OCP: materials.graphite_ocp_Ai2020,
             "Positive electrode exchange-current density [A.m-2]": materials.graphite_exchange_current_density,
             "Positive particle diffusivity [m2.s-1]": materials.graphite_diffusivity,
-            "Maximum concentration in positive electrode [mol.m-3]": geo.c_max_graphite,
+            n.MAX_CONCENTRATION: geo.c_max_graphite,
             "Positive electrode active material volume fraction": geo.volume_fraction("graphite"),
             "Positive particle radius [m]": e.graphite_particle_size_um * 1e-6 / 2,
             "Positive electrode density [kg.m-3]": e.graphite_density_g_cm3 * 1e3,
         },
-        "Secondary": {
-            "Positive electrode OCP [V]": materials.silicon_ocp_average_Mark2016,
+        n.SILICON: {
+            n.ELECTRODE_OCP: materials.silicon_ocp_average_Mark2016,
             "Positive electrode lithiation OCP [V]": materials.silicon_ocp_lithiation_Mark2016,
             "Positive electrode delithiation OCP [V]": materials.silicon_ocp_delithiation_Mark2016,
             "Positive electrode exchange-current density [A.m-2]": materials.silicon_exchange_current_density,
             "Positive particle diffusivity [m2.s-1]": materials.silicon_diffusivity,
-            "Maximum concentration in positive electrode [mol.m-3]": geo.c_max_si,
+            n.MAX_CONCENTRATION: geo.c_max_si,
             "Positive electrode active material volume fraction": geo.volume_fraction("si"),
             "Positive particle radius [m]": e.si_particle_size_nm * 1e-9 / 2,
             "Positive electrode density [kg.m-3]": e.si_density_g_cm3 * 1e3,
@@ -259,20 +251,18 @@ def parameter_values(
     }
     # every protocol starts by lithiating, so Si starts on its lithiation branch
     pristine_x = {
-        "Primary": _pristine_stoichiometry(materials.graphite_ocp_Ai2020, pristine_V),
-        "Secondary": _pristine_stoichiometry(materials.silicon_ocp_lithiation_Mark2016, pristine_V),
+        n.GRAPHITE: _pristine_stoichiometry(materials.graphite_ocp_Ai2020, pristine_V),
+        n.SILICON: _pristine_stoichiometry(materials.silicon_ocp_lithiation_Mark2016, pristine_V),
     }
     for p, items in phase.items():
         for name, v in items.items():
-            values[f"{p}: {name}"] = v
-        values[f"{p}: Initial concentration in positive electrode [mol.m-3]"] = (
-            pristine_x[p] * items["Maximum concentration in positive electrode [mol.m-3]"]
-        )
+            values[n.phase_parameter(p, name)] = v
+        values[n.phase_parameter(p, n.INITIAL_CONCENTRATION)] = pristine_x[p] * items[n.MAX_CONCENTRATION]
     # "Each phase: X" entries hold per-area values shared by graphite and Si
-    for name in [n for n in list(values) if n.startswith("Each phase: ")]:
+    for name in [k for k in list(values) if k.startswith(n.EACH_PHASE)]:
         v = values.pop(name)
         for p in phase:
-            values[f"{p}: {name.removeprefix('Each phase: ')}"] = v
+            values[n.phase_parameter(p, name.removeprefix(n.EACH_PHASE))] = v
     sigma_25 = _conductivity_at_25C(design, values)
     values.update(
         {
@@ -282,9 +272,9 @@ def parameter_values(
                 materials.lithium_metal_exchange_current_density
             ),
             "Positive electrode thickness [m]": geo.electrode_thickness,
-            "Positive electrode porosity": geo.volume_fraction("electrolyte"),
+            n.ELECTRODE_POROSITY: geo.volume_fraction("electrolyte"),
             "Separator thickness [m]": geo.separator_thickness,
-            "Separator porosity": 1 - design.separator.porosity,
+            n.SEPARATOR_POROSITY: 1 - design.separator.porosity,
             "Negative electrode thickness [m]": design.li_foil_thickness_um * 1e-6,
             "Positive current collector thickness [m]": design.current_collector_thickness_um * 1e-6,
             "Electrode height [m]": side,
@@ -298,10 +288,10 @@ def parameter_values(
             "Reference temperature [K]": 298.15,
             "Open-circuit voltage at 0% SOC [V]": values["Upper voltage cut-off [V]"],
             "Open-circuit voltage at 100% SOC [V]": values["Lower voltage cut-off [V]"],
-            "Lithium metal partial molar volume [m3.mol-1]": LI_MOLAR_VOLUME,
-            "Positive electrode pore volume fraction": e.porosity,
+            n.LI_MOLAR_VOLUME: LI_MOLAR_VOLUME,
+            n.PORE_FRACTION: e.porosity,
         }
-        | dict.fromkeys(INPUTS, "[input]")
+        | dict.fromkeys(n.INPUTS, "[input]")
     )
     return pybamm.ParameterValues(values)
 
@@ -314,12 +304,12 @@ def _mechanics_values(geo: CellGeometry, mech: dict, materials: dict) -> dict:
     molar_mass = mech.pop("LPSCl molar mass [kg.mol-1]")
     # strain is linear in Li content, so at the practical capacity it is the Li15Si4
     # strain scaled by practical / theoretical capacity
-    mech["Si volumetric strain at full lithiation"] = si_full * geo.design.electrode.si_capacity_mAh_g / si_theoretical
+    mech[n.full_lithiation_strain(n.SILICON)] = si_full * geo.design.electrode.si_capacity_mAh_g / si_theoretical
     # volume of the products per Li consumed, minus the LPSCl they replace
-    z = materials["Each phase: Ratio of lithium moles to SEI moles"]
-    v_products = materials["Each phase: SEI partial molar volume [m3.mol-1]"]
+    z = materials[n.EACH_PHASE + "Ratio of lithium moles to SEI moles"]
+    v_products = materials[n.EACH_PHASE + "SEI partial molar volume [m3.mol-1]"]
     v_lpscl = molar_mass / (geo.design.electrode.electrolyte_density_g_cm3 * 1e3)
-    mech["Decomposition net molar volume per Li [m3.mol-1]"] = (v_products - v_lpscl) / z
+    mech[n.DECOMPOSITION_VOLUME] = (v_products - v_lpscl) / z
     return mech
 
 
@@ -342,16 +332,47 @@ def provenance_table(path: Path | None = None) -> list[dict[str, str]]:
     return [{"name": n, **e.model_dump()} for n, e in entries.items()]
 
 
-_TABLE = re.compile(r"(<!-- table: (\S+) -->\n).*?(\n<!-- end table -->)", re.DOTALL)
+# generated sections of the docs: <!-- KIND: ARG --> ... <!-- end KIND -->
+_GENERATED = re.compile(r"(<!-- (table|equations|values): (\S+) -->\n).*?(<!-- end \2 -->)", re.DOTALL)
 
 
-def sync_parameter_docs(doc: Path = REPO_DIR / "docs" / "parameters.md") -> bool:
-    """Rewrite the tables between ``<!-- table: FILE -->`` markers; True if changed."""
+def sync_docs(doc: Path) -> bool:
+    """Rewrite the generated sections of a docs page from the code; True if changed.
+
+    ``table: FILE`` is a parameter file's provenance table, ``equations: Class`` the
+    equation block of a submodel's docstring, ``values: mechanics`` the mechanics
+    parameters as the model uses them (derived values included): the docs cannot drift.
+    """
+    render = {"table": lambda arg: provenance_markdown(resource_dir("parameter_sets") / arg)}
+    render |= {"equations": _equations_markdown, "values": lambda arg: _mechanics_values_markdown()}
     text = doc.read_text()
-    sets = resource_dir("parameter_sets")
-    new = _TABLE.sub(lambda m: m.group(1) + provenance_markdown(sets / m.group(2)) + m.group(3), text)
+    new = _GENERATED.sub(lambda m: m.group(1) + render[m.group(2)](m.group(3)) + "\n" + m.group(4), text)
     doc.write_text(new)
     return new != text
+
+
+def _equations_markdown(class_name: str) -> str:
+    """The ``::`` block of a submodel's docstring, as an indented Markdown code block."""
+    import inspect
+
+    from . import submodels
+
+    doc = inspect.getdoc(getattr(submodels, class_name))
+    block = doc.split("::\n\n", 1)[1].split("\n\n", 1)[0]
+    return "\n".join(f"    {line.strip()}" if line.strip() else "" for line in block.splitlines())
+
+
+def _mechanics_values_markdown() -> str:
+    """Every mechanics parameter (file and derived) and each binder's stress C / l_b."""
+    design, sets = load_cell_design(), resource_dir("parameter_sets")
+    values = parameter_values(design)
+    materials = _values(load_entries(sets / "materials.yaml"))
+    mechanics = _mechanics_values(CellGeometry(design), _values(load_entries(sets / "mechanics.yaml")), materials)
+    rows = [(name, values[name]) for name in mechanics]
+    l_b = values[n.BRIDGING_LENGTH]
+    for binder in binder_names():
+        rows.append((f"{binder}: cohesion / bridging length [MPa]", load_binder(binder).cohesion_N_m / l_b / 1e6))
+    return "\n".join(["| parameter | value |", "|---|---|", *(f"| {name} | {v:.4g} |" for name, v in rows)])
 
 
 def provenance_markdown(path: Path) -> str:

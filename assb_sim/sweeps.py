@@ -27,6 +27,7 @@ import pandas as pd
 import yaml
 from pydantic import Field
 
+from .metrics import Metric, flatten
 from .parameters import load_binder, read_yaml
 from .protocols import CellMode, GalvanostaticBlock, Protocol, load_protocol
 from .schema import InputError, ModelKind, _Strict, validate
@@ -143,10 +144,8 @@ def solve_point(spec_json: str, point: dict[str, Any]) -> tuple[dict[str, Any], 
         sim = _simulator(spec, point)
         overrides = {a: point[a] for a in ("cohesion_N_m", "adhesion_N_m", "peel_strength_N_m") if a in point}
         binder = load_binder(point["binder"]).model_copy(update=overrides)
-        result = sim.solve(
-            binder, pressure_MPa=point["pressure_MPa"], cell=CellMode(point.get("cell") or sim.protocol.cell)
-        )
-        row.update(flatten_metrics(result.metrics))
+        result = sim.solve(binder, pressure_MPa=point["pressure_MPa"], cell=point.get("cell"))
+        row.update(flatten(result.metrics))
         if result.failure:
             row.update(status="partial", reason=str(result.failure))
         cycles = result.cycles.assign(point_id=pid)
@@ -155,17 +154,6 @@ def solve_point(spec_json: str, point: dict[str, Any]) -> tuple[dict[str, Any], 
         cycles = pd.DataFrame({"point_id": []})
     row["elapsed_s"] = time.perf_counter() - start
     return row, cycles
-
-
-def flatten_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
-    """Metrics as flat columns: ``rate_retention`` becomes ``rate_retention_1.5C`` etc."""
-    flat = {}
-    for key, value in metrics.items():
-        if isinstance(value, dict):
-            flat.update({f"{key}_{k}": v for k, v in value.items()})
-        elif key not in ("binder", "protocol", "model", "cell"):
-            flat[key] = value
-    return flat
 
 
 # --- the store ---------------------------------------------------------------------------
@@ -336,9 +324,9 @@ def _execute_dask(spec_json: str, todo: list[dict], workers: int | None, schedul
 # --- minimum stack pressure ----------------------------------------------------------------
 
 DEFAULT_PROTOCOL = {
-    "cycle_retention": "paper",
-    "mean_coulombic_efficiency_cycling": "paper",
-    "rate_retention_1.5C": "rate",
+    Metric.CYCLE_RETENTION: "paper",
+    Metric.MEAN_CE: "paper",
+    f"{Metric.RATE_RETENTION}_1.5C": "rate",
 }
 
 
@@ -378,7 +366,7 @@ def min_pressure(
     evidence: list[tuple[float, float]] = []
 
     def value(p: float) -> float:
-        metrics = flatten_metrics(sim.solve(the_binder, pressure_MPa=p).metrics)
+        metrics = flatten(sim.solve(the_binder, pressure_MPa=p).metrics)
         if metrics.get(metric) is None:
             raise InputError(f"metric: {metric!r} is not produced by protocol {protocol_obj.name!r}")
         evidence.append((p, float(metrics[metric])))

@@ -10,44 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import pandas as pd
-import yaml
 
-from .fitting import FIRST_CYCLE_METRICS, tolerance_scale, used_in_fit
-from .parameters import load_binder, resource_dir
-from .plotting import plot_cycle_curve
+from .metrics import FIRST_CYCLE_METRICS, Col, Metric, metric_value
+from .parameters import load_binder
+from .plotting import save_validation_figures
 from .protocols import load_protocol
 from .simulation import RunResult, Simulator, protocol_design
-from .sweeps import flatten_metrics
-
-CASE = ["protocol", "binder", "stack_pressure_MPa", "temperature_C"]
-
-
-def load_targets(path: Path | None = None) -> pd.DataFrame:
-    """The paper's numbers with their case, metric and tolerance; ``used_in_fit`` comes
-    from the fit plan (``validation/fit.yaml``) and ``known_miss`` from
-    ``validation/known_misses.yaml``, so each fact lives in one file."""
-    targets = pd.read_csv(path or resource_dir("validation") / "targets.csv")
-    misses = load_known_misses()
-    return targets.assign(
-        used_in_fit=used_in_fit(targets),
-        known_miss=[misses.get(target_key(t), "") for _, t in targets.iterrows()],
-    )
-
-
-def target_key(target: pd.Series) -> str:
-    return f"{target['id']}:{target['binder']}:{target['stack_pressure_MPa']:g}"
-
-
-def load_known_misses() -> dict[str, str]:
-    """Targets (``id:binder:pressure``) and checks (``check: statement``) the model is
-    known to miss -> the physical reason."""
-    raw = yaml.safe_load((resource_dir("validation") / "known_misses.yaml").read_text()) or {}
-    return {str(k): " ".join(str(v).split()) for k, v in raw.items()}
+from .targets import CASE, PREDICTED_BINDERS, load_known_misses, load_targets, target_key, tolerance_scale
 
 
 @dataclass
@@ -73,6 +43,14 @@ class Validation:
     def strictly_passed(self) -> bool:
         return bool(self.table["passed"].all() and self.checks["passed"].all())
 
+    def runs(self, protocol: str, pressure: float | None = None) -> dict[tuple, RunResult]:
+        """The runs of one protocol (at one pressure), sorted by binder and pressure."""
+        return {
+            k: r
+            for k, r in sorted(self.results.items(), key=lambda kv: (kv[0][1], kv[0][2]))
+            if k[0] == protocol and (pressure is None or k[2] == pressure)
+        }
+
 
 def run_cases(cases: pd.DataFrame, model: str) -> dict[tuple, RunResult]:
     """Solve every (protocol, binder, pressure, temperature); one built model per protocol."""
@@ -87,15 +65,10 @@ def run_cases(cases: pd.DataFrame, model: str) -> dict[tuple, RunResult]:
     return results
 
 
-def model_value(result: RunResult, metric: str) -> float | None:
-    value = flatten_metrics(result.metrics).get(metric)
-    return None if value is None else float(value)
-
-
 def compare(targets: pd.DataFrame, results: dict[tuple, RunResult]) -> pd.DataFrame:
     rows = []
     for (_, t), scale in zip(targets.iterrows(), tolerance_scale(targets), strict=True):
-        value = model_value(results[tuple(t[c] for c in CASE)], t["metric"])
+        value = metric_value(results[tuple(t[c] for c in CASE)].metrics, t["metric"])
         error = None if value is None else value - t["paper_value"]
         relative = None if error is None else error / t["paper_value"]
         rows.append(
@@ -113,12 +86,12 @@ def compare(targets: pd.DataFrame, results: dict[tuple, RunResult]) -> pd.DataFr
 def qualitative_checks(results: dict[tuple, RunResult], monitor: dict[str, RunResult]) -> pd.DataFrame:
     """The paper's trends that have no number to compare with."""
 
-    def m(binder, pressure, metric="first_delithiation_capacity_mAh_g"):
-        return model_value(results[("formation", binder, pressure, 60)], metric)
+    def m(binder, pressure, metric=Metric.FIRST_DELITHIATION):
+        return metric_value(results[("formation", binder, pressure, 60)].metrics, metric)
 
-    ice = "initial_coulombic_efficiency"
-    drift = {b: r.cycles["accumulated_pressure_change_MPa_per_mAh_cm2"].iloc[-1] for b, r in monitor.items()}
-    first = {b: r.cycles["pressure_change_lithiation_MPa_per_mAh_cm2"].iloc[0] for b, r in monitor.items()}
+    ice = Metric.ICE
+    drift = {b: r.cycles[Col.DP_ACCUMULATED].iloc[-1] for b, r in monitor.items()}
+    first = {b: r.cycles[Col.DP_LITHIATION].iloc[0] for b, r in monitor.items()}
     cyc = {b: r.cycles for b, r in monitor.items()}
     checks = [
         (
@@ -138,12 +111,12 @@ def qualitative_checks(results: dict[tuple, RunResult], monitor: dict[str, RunRe
         ),
         (
             "Fixed gap: pressure falls on every lithiation",
-            all((c["pressure_change_lithiation_MPa_per_mAh_cm2"] < 0).all() for c in cyc.values()),
+            all((c[Col.DP_LITHIATION] < 0).all() for c in cyc.values()),
             "all cycles",
         ),
         (
             "Fixed gap: pressure rises on every delithiation",
-            all((c["pressure_change_delithiation_MPa_per_mAh_cm2"] > 0).all() for c in cyc.values()),
+            all((c[Col.DP_DELITHIATION] > 0).all() for c in cyc.values()),
             "all cycles",
         ),
         (
@@ -165,9 +138,6 @@ def qualitative_checks(results: dict[tuple, RunResult], monitor: dict[str, RunRe
     misses = load_known_misses()
     table = pd.DataFrame(checks, columns=["check", "passed", "model"])
     return table.assign(known_miss=[misses.get(f"check: {c}", "") for c in table["check"]])
-
-
-PREDICTED_BINDERS = ("NBR-X", "PB")  # no electrochemical number of the paper was used for them
 
 
 def validate(model: str = "DFN", targets: pd.DataFrame | None = None) -> Validation:
@@ -197,11 +167,11 @@ def validate(model: str = "DFN", targets: pd.DataFrame | None = None) -> Validat
 
 PRESSURE_SERIES_MPA = (8, 16, 30, 48, 80)
 PREDICTION_METRICS = {
-    "first_delithiation_capacity_mAh_g": "1st delithiation [mAh/g]",
-    "initial_coulombic_efficiency": "ICE",
-    "cycle_retention": "retention (100 cycles)",
-    "mean_coulombic_efficiency_cycling": "mean CE",
-    "electrode_thickness_final_um": "thickness after cycling [um]",
+    Metric.FIRST_DELITHIATION: "1st delithiation [mAh/g]",
+    Metric.ICE: "ICE",
+    Metric.CYCLE_RETENTION: "retention (100 cycles)",
+    Metric.MEAN_CE: "mean CE",
+    Metric.THICKNESS_FINAL: "thickness after cycling [um]",
 }
 
 
@@ -212,7 +182,7 @@ def predictions(validation: Validation) -> pd.DataFrame:
         if protocol not in ("formation", "paper") or pressure not in (16, 48):
             continue
         for metric, label in PREDICTION_METRICS.items():
-            value = model_value(result, metric)
+            value = metric_value(result.metrics, metric)
             if value is not None and (protocol == "paper") == (metric not in FIRST_CYCLE_METRICS):
                 rows.append({"binder": binder, "stack_pressure_MPa": pressure, "quantity": label, "model": value})
     table = pd.DataFrame(rows).pivot_table(index=["quantity", "stack_pressure_MPa"], columns="binder", values="model")
@@ -255,7 +225,7 @@ def write_report(validation: Validation, out: Path) -> Path:
     lines += [f"- `{key}`: {reason}" for key, reason in load_known_misses().items()]
     lines += ["", "## Predictions for binders without electrochemical targets (NBR-X, PB)", ""]
     lines += [_markdown(predictions(validation)), ""]
-    figures = save_report_figures(validation, out)
+    figures = save_validation_figures(validation, out)
     lines += ["## Figures", ""] + [f"![{p.stem}]({p.name})" for p in figures]
     (out / "report.md").write_text("\n".join(lines) + "\n")
     return out / "report.md"
@@ -273,128 +243,3 @@ def _markdown(table: pd.DataFrame) -> str:
     for (quantity, pressure), row in table.iterrows():
         lines.append(f"| {quantity} | {pressure:g} | " + " | ".join(f"{v:.4g}" for v in row) + " |")
     return "\n".join(lines)
-
-
-BINDER_COLORS = {"NBR-A": "tab:blue", "NBR-T": "tab:orange", "NBR-X": "tab:green", "PB": "tab:gray"}
-
-
-def save_report_figures(validation: Validation, out: Path) -> list[Path]:
-    """The paper's figures, model lines with the paper's numbers as points (no curve of
-    the paper was digitized, so only its quoted numbers appear)."""
-    figures = {
-        "first_cycle_profiles.png": _figure_profiles,
-        "capacity_shares.png": _figure_shares,
-        "capacity_ice_vs_pressure.png": _figure_pressure,
-        "rate_and_cycling.png": _figure_cycling,
-        "fixed_gap_pressure.png": _figure_fixed_gap,
-    }
-    paths = []
-    for name, draw in figures.items():
-        fig = draw(validation)
-        fig.tight_layout()
-        fig.savefig(out / name, dpi=130)
-        plt.close(fig)
-        paths.append(out / name)
-    return paths
-
-
-def _runs(validation: Validation, protocol: str, pressure: float | None = None) -> dict[tuple, RunResult]:
-    return {
-        k: r
-        for k, r in sorted(validation.results.items(), key=lambda kv: (kv[0][1], kv[0][2]))
-        if k[0] == protocol and (pressure is None or k[2] == pressure)
-    }
-
-
-def _figure_profiles(validation: Validation):
-    """Fig. 3a-c / 4a-b: first-cycle voltage profiles per binder at 48 and 16 MPa."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
-    for ax, pressure in zip(axes, (48, 16), strict=True):
-        for (_, binder, _, _), result in _runs(validation, "formation", pressure).items():
-            plot_cycle_curve(ax, result.voltage_curves[1], binder, BINDER_COLORS.get(binder), "--")
-        ax.set(xlabel="Capacity [mAh g$^{-1}$]", title=f"1st cycle, {pressure} MPa (solid: lithiation)", ylim=(0, 2.05))
-    axes[0].set(ylabel="Voltage vs Li/Li$^+$ [V]")
-    axes[0].legend(frameon=False)
-    return fig
-
-
-def _figure_shares(validation: Validation):
-    """Fig. 3d: graphite and Si shares of the first delithiation at 48 MPa, model vs paper."""
-    fig, ax = plt.subplots(figsize=(6.5, 3.8))
-    runs = _runs(validation, "formation", 48)
-    table = validation.table
-    for i, ((_, binder, _, _), result) in enumerate(runs.items()):
-        gr = model_value(result, "first_graphite_delithiation_capacity_mAh_g")
-        si = model_value(result, "first_si_delithiation_capacity_mAh_g")
-        ax.bar(i - 0.2, gr, 0.38, color="0.45", label="graphite (model)" if i == 0 else None)
-        ax.bar(i - 0.2, si, 0.38, bottom=gr, color="tab:red", label="Si (model)" if i == 0 else None)
-        paper = table[(table["binder"] == binder) & (table["stack_pressure_MPa"] == 48)].set_index("id")["paper_value"]
-        if {"ec-cap-graphite", "ec-cap-si"} <= set(paper.index):
-            ax.bar(i + 0.2, paper["ec-cap-graphite"], 0.38, color="0.45", hatch="//", alpha=0.5)
-            ax.bar(
-                i + 0.2,
-                paper["ec-cap-si"],
-                0.38,
-                bottom=paper["ec-cap-graphite"],
-                color="tab:red",
-                hatch="//",
-                alpha=0.5,
-            )
-    ax.set_xticks(range(len(runs)), [f"{k[1]}\nmodel | paper" for k in runs])
-    ax.set(ylabel="1st delithiation [mAh g$^{-1}$]", title="48 MPa (hatched: paper, plateau reading)")
-    ax.legend(frameon=False, fontsize=8)
-    return fig
-
-
-def _figure_pressure(validation: Validation):
-    """Fig. 4c: capacity and ICE vs stack pressure; NBR-X and PB dashed (predictions)."""
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
-    for ax, metric, target in (
-        (axes[0], "first_delithiation_capacity_mAh_g", "p-cap-first"),
-        (axes[1], "initial_coulombic_efficiency", "p-ice"),
-    ):
-        for binder, color in BINDER_COLORS.items():
-            runs = {k[2]: r for k, r in _runs(validation, "formation").items() if k[1] == binder}
-            pressures = sorted(runs)
-            ls = "--" if binder in PREDICTED_BINDERS else "-"
-            ax.plot(pressures, [model_value(runs[p], metric) for p in pressures], ls, color=color, label=binder)
-            paper = validation.table[(validation.table["id"] == target) & (validation.table["binder"] == binder)]
-            ax.plot(paper["stack_pressure_MPa"], paper["paper_value"], "o", color=color)
-        ax.set(xlabel="Stack pressure [MPa]", ylabel=metric.replace("_", " "))
-    axes[0].legend(frameon=False, fontsize=8, title="lines: model, points: paper", title_fontsize=8)
-    return fig
-
-
-def _figure_cycling(validation: Validation):
-    """Fig. 3e / 4e: rate test + 100 cycles, capacity and CE, at 48 and 16 MPa."""
-    fig, axes = plt.subplots(2, 2, figsize=(11, 6), sharex=True)
-    for col, pressure in enumerate((48, 16)):
-        for (_, binder, _, _), result in _runs(validation, "paper", pressure).items():
-            df = result.cycles
-            ls = "--" if binder in PREDICTED_BINDERS else "-"
-            color = BINDER_COLORS.get(binder)
-            axes[0, col].plot(df["cycle"], df["delithiation_capacity_mAh_g"], ls, color=color, label=binder)
-            axes[1, col].plot(df["cycle"], 100 * df["coulombic_efficiency"], ls, color=color)
-        axes[0, col].set(title=f"{pressure} MPa", ylabel="Delithiation [mAh g$^{-1}$]")
-        axes[1, col].set(xlabel="Cycle", ylabel="Coulombic efficiency [%]", ylim=(80, 101))
-    axes[0, 0].legend(frameon=False)
-    return fig
-
-
-def _figure_fixed_gap(validation: Validation):
-    """Fig. 5: fixed-gap pressure trace and accumulated capacity-normalised change."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [2, 1]})
-    for (_, binder, _, _), result in _runs(validation, "pressure-monitor").items():
-        color = BINDER_COLORS.get(binder)
-        for i, curve in enumerate(result.voltage_curves.values()):
-            axes[0].plot(
-                curve["time_h"], curve["stack_pressure_MPa"], color=color, lw=1, label=binder if i == 0 else None
-            )
-        later = result.cycles[result.cycles["cycle"] > 1]
-        axes[1].plot(
-            later["cycle"], later["accumulated_pressure_change_MPa_per_mAh_cm2"], "o-", color=color, label=binder
-        )
-    axes[0].set(xlabel="Time [h]", ylabel="Stack pressure [MPa]", title="Fixed gap, set 30 MPa, 17 °C")
-    axes[1].set(xlabel="Cycle", ylabel="Accumulated ΔP / Q [MPa per mAh cm$^{-2}$]")
-    axes[0].legend(frameon=False)
-    return fig

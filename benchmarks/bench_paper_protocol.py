@@ -13,9 +13,10 @@ import time
 import pybamm
 
 import assb_sim
+from assb_sim.metrics import RECORDED
 from assb_sim.model import plain_composite_model
 from assb_sim.parameters import inputs
-from assb_sim.simulation import _RECORDED, solver
+from assb_sim.simulation import solver
 
 
 def _time_plain(protocol: assb_sim.Protocol, values: pybamm.ParameterValues, lean: bool) -> float:
@@ -28,7 +29,7 @@ def _time_plain(protocol: assb_sim.Protocol, values: pybamm.ParameterValues, lea
     values = values.copy()
     values.update(inputs(assb_sim.load_cell_design(), assb_sim.load_binder("NBR-A")))
     model = plain_composite_model("DFN")
-    recorded = tuple(v for v in _RECORDED if v in model.variables) if lean else ()
+    recorded = tuple(v for v in RECORDED if v in model.variables) if lean else ()
     start = time.perf_counter()
     experiment = pybamm.Experiment(protocol.pybamm_cycles(ocv=1.0))
     sim = pybamm.Simulation(model, parameter_values=values, experiment=experiment, solver=solver(recorded))

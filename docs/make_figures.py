@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import assb_sim
+from assb_sim.metrics import Col, Metric
 from assb_sim.parameters import load_binder, load_cell_design
 from assb_sim.plotting import plot_pressure_trace
 from assb_sim.simulation import Simulator
@@ -36,11 +37,11 @@ def pressure_study(model: str = "DFN") -> pd.DataFrame:
                 {
                     "binder": name,
                     "pressure_MPa": p,
-                    "capacity_mAh_g": m["first_delithiation_capacity_mAh_g"],
-                    "ice": m["initial_coulombic_efficiency"],
-                    "si_mAh_g": m["first_si_delithiation_capacity_mAh_g"],
-                    "graphite_mAh_g": m["first_graphite_delithiation_capacity_mAh_g"],
-                    "thickness_um": m["electrode_thickness_final_um"],
+                    "capacity_mAh_g": m[Metric.FIRST_DELITHIATION],
+                    "ice": m[Metric.ICE],
+                    "si_mAh_g": m[Metric.FIRST_SI],
+                    "graphite_mAh_g": m[Metric.FIRST_GRAPHITE],
+                    "thickness_um": m[Metric.THICKNESS_FINAL],
                 }
             )
     return pd.DataFrame(rows)
@@ -72,9 +73,9 @@ def main() -> None:
         print(
             name,
             "first lithiation dP/Q",
-            round(df["pressure_change_lithiation_MPa_per_mAh_cm2"].iloc[0], 4),
+            round(df[Col.DP_LITHIATION].iloc[0], 4),
             "accumulated dP/Q cycles 2-5",
-            df["accumulated_pressure_change_MPa_per_mAh_cm2"].round(4).tolist()[1:],
+            df[Col.DP_ACCUMULATED].round(4).tolist()[1:],
         )
     axes[0].set_xlabel("")
     fig.tight_layout()

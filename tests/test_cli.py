@@ -7,21 +7,22 @@ import sys
 import pytest
 
 from assb_sim.cli import main
+from assb_sim.metrics import Metric
 
 REQUIRED_METRICS = {
-    "first_lithiation_capacity_mAh_g",
-    "first_delithiation_capacity_mAh_g",
-    "initial_coulombic_efficiency",
-    "first_graphite_delithiation_capacity_mAh_g",
-    "first_si_delithiation_capacity_mAh_g",
-    "rate_retention",
-    "cycle_retention",
-    "mean_coulombic_efficiency_cycling",
-    "cv_lithiation_current_loss",
-    "electrode_thickness_initial_um",
-    "electrode_thickness_final_um",
-    "stack_pressure_initial_MPa",
-    "stack_pressure_final_MPa",
+    Metric.FIRST_LITHIATION,
+    Metric.FIRST_DELITHIATION,
+    Metric.ICE,
+    Metric.FIRST_GRAPHITE,
+    Metric.FIRST_SI,
+    Metric.RATE_RETENTION,
+    Metric.CYCLE_RETENTION,
+    Metric.MEAN_CE,
+    Metric.CV_LOSS,
+    Metric.THICKNESS_INITIAL,
+    Metric.THICKNESS_FINAL,
+    Metric.PRESSURE_INITIAL,
+    Metric.PRESSURE_FINAL,
     "binder",
     "protocol",
     "model",
@@ -51,9 +52,9 @@ def test_run_writes_metrics_cycles_and_plots(tmp_path, capsys):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics.keys() >= REQUIRED_METRICS
     assert metrics["binder"] == "NBR-T"
-    assert metrics["stack_pressure_initial_MPa"] == 16
+    assert metrics[Metric.PRESSURE_INITIAL] == 16
     assert metrics["model"] == "SPMe"
-    assert metrics["rate_retention"] is None  # formation has no rate test
+    assert metrics[Metric.RATE_RETENTION] is None  # formation has no rate test
     lines = (out / "cycles.csv").read_text().splitlines()
     assert len(lines) == 1 + 3
     for png in ("voltage_profiles.png", "capacity_vs_cycle.png"):
@@ -150,7 +151,7 @@ def test_fixed_gap_run_writes_the_pressure_trace(tmp_path):
     assert main([*args, "--quiet"]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["cell"] == "fixed-gap"
-    assert metrics["stack_pressure_final_MPa"] < metrics["stack_pressure_initial_MPa"] == 30
+    assert metrics[Metric.PRESSURE_FINAL] < metrics[Metric.PRESSURE_INITIAL] == 30
     assert (out / "pressure_trace.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -161,7 +162,7 @@ def test_fixed_gap_run_writes_the_pressure_trace(tmp_path):
         (["sweep", "formation", "--binder", "NBR-Z"], "binder"),
         (["sweep", "nonsense"], "protocol"),
         (["sweep", "formation", "--workers", "two"], "--workers"),
-        (["min-pressure", "--metric", "cycle_retention"], "--target"),
+        (["min-pressure", "--metric", Metric.CYCLE_RETENTION], "--target"),
     ],
 )
 def test_bad_sweep_input_exits_2(args, field, tmp_path, capsys):
@@ -181,7 +182,7 @@ def test_sweep_writes_store_and_figures(tmp_path, capsys):
 
 
 def test_min_pressure_cli(capsys):
-    args = ["min-pressure", "--binder", "NBR-T", "--metric", "initial_coulombic_efficiency", "--target", "0.76"]
+    args = ["min-pressure", "--binder", "NBR-T", "--metric", Metric.ICE, "--target", "0.76"]
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "met at" in text

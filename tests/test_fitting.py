@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from assb_sim import names as n
 from assb_sim.fitting import (
     FitParameter,
     TargetEvaluator,
@@ -14,12 +15,11 @@ from assb_sim.fitting import (
     fit,
     load_fit_plan,
     pybamm_names,
-    select_targets,
-    used_in_fit,
 )
+from assb_sim.metrics import Metric
 from assb_sim.parameters import load_entries, parameter_values, resource_dir
 from assb_sim.schema import InputError, validate
-from assb_sim.validation import load_targets
+from assb_sim.targets import load_targets, select_targets, used_in_fit
 
 
 def _twin_targets(true: dict[str, float]) -> pd.DataFrame:
@@ -36,7 +36,7 @@ def _twin_targets(true: dict[str, float]) -> pd.DataFrame:
         }
         for b in ("NBR-A", "NBR-T")
         for p in (16, 30)
-        for m in ("first_delithiation_capacity_mAh_g", "initial_coulombic_efficiency")
+        for m in (Metric.FIRST_DELITHIATION, Metric.ICE)
     ]
     targets = pd.DataFrame(rows)
     names = [n for name in true for n in pybamm_names(name)]
@@ -50,7 +50,7 @@ def test_least_squares_fit_recovers_known_parameters():
     starts 60 % away and must land on them, with small uncertainties."""
     true = {
         "Binder bridging length [m]": 2.5e-6,
-        "Contact-loss reference stress [Pa]": 7e7,
+        n.REFERENCE_STRESS: 7e7,
         "Each phase: SEI lithium interstitial diffusivity [m2.s-1]": 6e-18,
     }
     targets = _twin_targets(true)
@@ -66,7 +66,7 @@ def test_plan_targets_exist_and_mark_used_in_fit():
     targets = load_targets()
     for stage in plan:
         assert len(select_targets(targets, stage.targets)) >= len(stage.parameters), stage.name
-    used = used_in_fit(targets, plan)
+    used = used_in_fit(targets, [selector for stage in plan for selector in stage.targets])
     assert used.any()
     assert not used.all()
     assert not used[targets["id"].isin(["ec-cap-first", "cv-current-loss", "p-mean-ce"])].any()
@@ -99,7 +99,7 @@ def test_adopt_rewrites_only_the_fitted_entries(tmp_path):
     from assb_sim.fitting import Fit, FitStage
 
     shutil.copytree(resource_dir("parameter_sets"), tmp_path, dirs_exist_ok=True)
-    name = "Contact-loss reference stress [Pa]"
+    name = n.REFERENCE_STRESS
     stage = FitStage(
         name="s", targets=["p-ice"], parameters=[FitParameter(name=name, initial=1e7, lower=1e6, upper=1e9)]
     )
@@ -119,3 +119,11 @@ def test_adopt_rewrites_only_the_fitted_entries(tmp_path):
 def test_bad_fit_parameter_is_a_one_line_error():
     with pytest.raises(InputError, match="initial"):
         validate(FitParameter, {"name": "x", "initial": 5, "lower": 1, "upper": 2})
+
+
+def test_a_misspelt_fit_parameter_fails_loudly():
+    from assb_sim.fitting import _solve_case
+
+    misspelt = "Contact-loss referense stress [Pa]"
+    with pytest.raises(KeyError, match="referense"):
+        _solve_case(("formation", True, "NBR-A", 48.0), "SPMe", (misspelt,), {misspelt: 8e7})

@@ -6,17 +6,18 @@ import pytest
 from conftest import short_protocol
 
 import assb_sim
-from assb_sim import submodels as sm
+from assb_sim import names as n
+from assb_sim.metrics import Col, Metric
 from assb_sim.model import half_cell_model, plain_composite_model
 from assb_sim.parameters import F, inputs, load_binder, load_cell_design, parameter_values
 from assb_sim.protocols import CellMode
 from assb_sim.schema import Binder
-from assb_sim.simulation import _N_PHASE, _N_SEI, _N_TRAPPED, _Q, Simulator, solver
+from assb_sim.simulation import Simulator, solver
 
 ONE_CYCLE = short_protocol({"role": "formation", "cycles": 1, "c_rate": 0.15})
 NBR_A, NBR_T, PB = (load_binder(n) for n in ("NBR-A", "NBR-T", "PB"))
-NO_SWELLING = ("Si volumetric strain at full lithiation", "Graphite volumetric strain at full lithiation")
-INTRINSIC = "Si confinement-independent contact loss per unit cycled strain"
+NO_SWELLING = (n.full_lithiation_strain(n.SILICON), n.full_lithiation_strain(n.GRAPHITE))
+INTRINSIC = n.intrinsic_fatigue(n.SILICON)
 UNITY_COVERAGE = Binder(name="ideal", cohesion_N_m=187, adhesion_N_m=245, peel_strength_N_m=278)
 
 
@@ -29,7 +30,7 @@ def formation_sim() -> Simulator:
 def _capacities(model, values, given_inputs):
     exp = ONE_CYCLE.blocks[0].experiment(ocv=1.0)
     sol = pybamm.Simulation(model, parameter_values=values, experiment=exp, solver=solver()).solve(inputs=given_inputs)
-    q = sol[_Q].entries
+    q = sol[n.DISCHARGE_CAPACITY].entries
     return q.max(), q.max() - q[-1]
 
 
@@ -47,13 +48,11 @@ def test_mechanics_vanishes_in_its_limits(limit):
     values.update({INTRINSIC: 0.0})
     given = inputs(design, UNITY_COVERAGE)
     if limit == "no swelling":
-        values.update(
-            {"Si volumetric strain at full lithiation": 0.0, "Graphite volumetric strain at full lithiation": 0.0}
-        )
+        values.update({n.full_lithiation_strain(n.SILICON): 0.0, n.full_lithiation_strain(n.GRAPHITE): 0.0})
     elif limit == "infinite cohesion":
-        given["Binder cohesion [N.m-1]"] = 1e12
+        given[n.BINDER_COHESION] = 1e12
     else:
-        given["Set stack pressure [Pa]"] = 1e12
+        given[n.SET_PRESSURE] = 1e12
     ours = _capacities(half_cell_model("SPMe"), values, given)
     plain = _capacities(plain_composite_model("SPMe", side_reaction=True), values, given)
     if limit != "very high pressure":  # the plain model has no pressure-dependent ionic contact
@@ -67,7 +66,7 @@ def test_confinement_independent_isolation_does_not_depend_on_pressure():
     values = parameter_values(design)
     values.update({INTRINSIC: 0.01})
     given = inputs(design, NBR_A)
-    high, higher = ({**given, "Set stack pressure [Pa]": p} for p in (1e11, 1e13))
+    high, higher = ({**given, n.SET_PRESSURE: p} for p in (1e11, 1e13))
     plain = _capacities(plain_composite_model("SPMe", side_reaction=True), values, higher)
     ours = [_capacities(half_cell_model("SPMe"), values, g) for g in (high, higher)]
     np.testing.assert_allclose(ours[0], ours[1], rtol=1e-4)
@@ -79,17 +78,16 @@ def test_lithium_is_conserved_with_contact_loss():
     protocol = short_protocol({"role": "cycling", "cycles": 10, "c_rate": 0.3})
     result = Simulator(protocol, load_cell_design(), "SPMe").solve(PB, pressure_MPa=10)
     sol = result.solution
-    assert result.metrics["trapped_li_final_mAh_g"] > 10  # the test means something only with damage
-    held = sum(sol[v].entries for v in (*_N_PHASE.values(), *_N_TRAPPED.values(), _N_SEI))
-    q = sol[_Q].entries * 3600 / F
+    assert result.metrics[Metric.TRAPPED_LI_FINAL] > 10  # the test means something only with damage
+    held = sum(sol[v].entries for v in (*n.PARTICLE_LITHIUM, n.SEI_LITHIUM))
+    q = sol[n.DISCHARGE_CAPACITY].entries * 3600 / F
     # the error scales with the solver tolerance (rtol 1e-6 -> 1.7e-6 of full scale, 1e-8 -> 3e-8)
     np.testing.assert_allclose(held - held[0], q - q[0], atol=1e-5 * np.abs(q).max())
 
 
 def test_capacity_never_falls_as_pressure_rises(formation_sim):
     caps = [
-        formation_sim.solve(NBR_T, pressure_MPa=p).metrics["first_delithiation_capacity_mAh_g"]
-        for p in (5, 16, 30, 48, 80, 200)
+        formation_sim.solve(NBR_T, pressure_MPa=p).metrics[Metric.FIRST_DELITHIATION] for p in (5, 16, 30, 48, 80, 200)
     ]
     assert all(np.diff(caps) >= -1e-6), caps
     assert caps[-1] - caps[0] > 10  # and pressure does matter
@@ -99,7 +97,7 @@ def test_capacity_never_falls_as_cohesion_rises(formation_sim):
     caps = []
     for cohesion in (0, 50, 100, 200, 400, 800):
         binder = NBR_T.model_copy(update={"cohesion_N_m": cohesion})
-        caps.append(formation_sim.solve(binder, pressure_MPa=16).metrics["first_delithiation_capacity_mAh_g"])
+        caps.append(formation_sim.solve(binder, pressure_MPa=16).metrics[Metric.FIRST_DELITHIATION])
     assert all(np.diff(caps) >= -1e-6), caps
 
 
@@ -111,16 +109,14 @@ def test_swelling_grows_with_si_share():
             update={"electrode": design.electrode.model_copy(update={"si_wt_pct_of_active": si})}
         )
         result = Simulator(ONE_CYCLE, design, "SPMe").solve(NBR_A)
-        peaks.append(
-            result.voltage_curves[1]["electrode_thickness_um"].max() - result.metrics["electrode_thickness_initial_um"]
-        )
+        peaks.append(result.voltage_curves[1][Col.THICKNESS].max() - result.metrics[Metric.THICKNESS_INITIAL])
     assert all(np.diff(peaks) > 0), peaks
 
 
 def test_binder_story_at_low_and_high_pressure(formation_sim):
     """NBR-T suffers at 16 MPa, the binders converge at 80 MPa, PB is worst."""
     m = {(b.name, p): formation_sim.solve(b, pressure_MPa=p).metrics for b in (NBR_A, NBR_T, PB) for p in (16, 80)}
-    cap, ice = "first_delithiation_capacity_mAh_g", "initial_coulombic_efficiency"
+    cap, ice = Metric.FIRST_DELITHIATION, Metric.ICE
     assert m["NBR-T", 16][cap] < m["NBR-A", 16][cap]
     assert m["NBR-T", 16][ice] < m["NBR-A", 16][ice]
     gap_16 = m["NBR-A", 16][cap] - m["NBR-T", 16][cap]
@@ -136,17 +132,17 @@ def test_fixed_gap_without_swelling_sees_only_the_li_foil():
     values.update(
         {
             **dict.fromkeys(NO_SWELLING, 0.0),
-            "Primary: SEI lithium interstitial diffusivity [m2.s-1]": 0.0,
-            "Secondary: SEI lithium interstitial diffusivity [m2.s-1]": 0.0,
+            n.phase_parameter(n.GRAPHITE, n.SEI_DIFFUSIVITY): 0.0,
+            n.phase_parameter(n.SILICON, n.SEI_DIFFUSIVITY): 0.0,
         }
     )
     result = Simulator(ONE_CYCLE, design, "SPMe", values=values).solve(NBR_A, cell=CellMode.FIXED_GAP)
     sol = result.solution
-    q_mAh_cm2 = sol[_Q].entries * 1e3 / (CellGeometry_area(design) * 1e4)
-    dL_li = sol[sm.THICKNESS_LI].entries
+    q_mAh_cm2 = sol[n.DISCHARGE_CAPACITY].entries * 1e3 / (CellGeometry_area(design) * 1e4)
+    dL_li = sol[n.THICKNESS_LI].entries
     np.testing.assert_allclose(dL_li, -4.85e-6 * q_mAh_cm2, rtol=2e-3, atol=1e-12)
     K = design.stack_stiffness_MPa_per_um * 1e12
-    np.testing.assert_allclose(sol[sm.STACK_PRESSURE].entries - 48e6, K * dL_li, rtol=1e-9, atol=1e-3)
+    np.testing.assert_allclose(sol[n.STACK_PRESSURE].entries - 48e6, K * dL_li, rtol=1e-9, atol=1e-3)
 
 
 def CellGeometry_area(design):
@@ -157,10 +153,10 @@ def test_fixed_gap_pressure_falls_on_lithiation_and_drifts_down():
     result = assb_sim.run("pressure-monitor", binder="NBR-T", model="SPMe")
     df = result.cycles
     assert result.cell is CellMode.FIXED_GAP
-    assert (df["pressure_change_lithiation_MPa_per_mAh_cm2"] < 0).all()
-    assert (df["pressure_change_delithiation_MPa_per_mAh_cm2"] > 0).all()
-    assert (df["pressure_change_MPa"] < 0).all()  # the pressure never fully recovers
-    assert df["accumulated_pressure_change_MPa_per_mAh_cm2"].iloc[-1] < 0
+    assert (df[Col.DP_LITHIATION] < 0).all()
+    assert (df[Col.DP_DELITHIATION] > 0).all()
+    assert (df[Col.PRESSURE_CHANGE] < 0).all()  # the pressure never fully recovers
+    assert df[Col.DP_ACCUMULATED].iloc[-1] < 0
 
 
 def test_extremely_stiff_stack_stops_cleanly():
@@ -169,7 +165,7 @@ def test_extremely_stiff_stack_stops_cleanly():
     assert not result.complete
     assert "Stack pressure fell to zero" in result.failure.reason
     assert result.failure.cycle == 1
-    p = result.solution[sm.STACK_PRESSURE].entries
+    p = result.solution[n.STACK_PRESSURE].entries
     assert np.isfinite(p).all()
     assert p.min() > -1e6  # stopped at the event, not far beyond it
 
@@ -187,9 +183,9 @@ def test_connected_lithium_state_matches_pybamms_integral():
     """The mechanics' own Li-inventory state equals PyBaMM's integral over all particles."""
     sim = Simulator(ONE_CYCLE, load_cell_design(), "SPMe", full_output=True)
     sol = sim.solve(PB, pressure_MPa=10).solution
-    for phase in (sm.GRAPHITE, sm.SILICON):
-        state = sol[sm.connected_lithium_name(phase)].entries
-        integral = sol[sm.phase_lithium_name(phase)].entries
+    for phase in (n.GRAPHITE, n.SILICON):
+        state = sol[n.connected_lithium(phase)].entries
+        integral = sol[n.phase_lithium(phase)].entries
         # the difference is solver error (rtol 1e-6) accumulated over the cycle: ~7e-5 of
         # the phase's inventory with the fitted (stronger) damage at 10 MPa
         np.testing.assert_allclose(state, integral, rtol=0, atol=1e-4 * integral.max())
@@ -198,7 +194,7 @@ def test_connected_lithium_state_matches_pybamms_integral():
 def test_loosened_contacts_are_released_by_a_full_contraction():
     sim = Simulator(ONE_CYCLE, load_cell_design(), "SPMe", full_output=True)
     sol = sim.solve(NBR_T, pressure_MPa=16).solution
-    loose = sol[sm.loosened_volume_name(sm.SILICON)].entries
+    loose = sol[n.loosened_volume(n.SILICON)].entries
     assert loose.max() > 0.005  # the first expansion loosened a visible share of Si
     assert loose[-1] < 0.05 * loose.max()  # ... and delithiation to 2 V released nearly all of it
 
@@ -208,5 +204,5 @@ def test_decomposition_slows_down_in_the_cold():
     sei = {}
     for temperature in (17, 60):
         result = assb_sim.run(ONE_CYCLE, model="SPMe", temperature_C=temperature)
-        sei[temperature] = result.cycles["sei_lithiation_mAh_g"].iloc[0]
+        sei[temperature] = result.cycles[Col.SEI_LITHIATION].iloc[0]
     assert sei[17] < 0.5 * sei[60]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assb_sim import CellDesign, CellGeometry, load_cell_design, parameter_values
-from assb_sim.parameters import F, load_binder, provenance_table, sync_parameter_docs
+from assb_sim.parameters import F, load_binder, provenance_table, sync_docs
 
 
 @pytest.fixture(scope="module")
@@ -116,4 +116,4 @@ def test_parameter_docs_show_the_current_files(tmp_path):
     copy = tmp_path / "parameters.md"
     copy.write_text((root / "docs" / "parameters.md").read_text())
     assert copy.read_text().count("<!-- table: ") >= 4
-    assert not sync_parameter_docs(copy), "docs/parameters.md is stale: run sync_parameter_docs()"
+    assert not sync_docs(copy), "docs/parameters.md is stale: run sync_docs()"

@@ -7,25 +7,27 @@ import pytest
 from conftest import short_protocol
 
 import assb_sim
+from assb_sim import names as n
+from assb_sim.metrics import Col, Metric
 from assb_sim.parameters import F
-from assb_sim.simulation import _N_PHASE, _N_SEI, _N_TRAPPED, _Q
+from assb_sim.protocols import CellMode
 
 
 @pytest.mark.parametrize("fixture", ["formation_dfn", "formation_spme"])
 def test_phase_shares_add_up_to_the_total(fixture, request):
     df = request.getfixturevalue(fixture).cycles
-    lith = df["graphite_lithiation_mAh_g"] + df["si_lithiation_mAh_g"] + df["sei_lithiation_mAh_g"]
-    delith = df["graphite_delithiation_mAh_g"] + df["si_delithiation_mAh_g"] - df["sei_delithiation_mAh_g"]
-    np.testing.assert_allclose(lith, df["lithiation_capacity_mAh_g"], rtol=1e-6)
-    np.testing.assert_allclose(delith, df["delithiation_capacity_mAh_g"], rtol=1e-6)
+    lith = df[Col.GRAPHITE_LITHIATION] + df[Col.SI_LITHIATION] + df[Col.SEI_LITHIATION]
+    delith = df[Col.GRAPHITE_DELITHIATION] + df[Col.SI_DELITHIATION] - df[Col.SEI_DELITHIATION]
+    np.testing.assert_allclose(lith, df[Col.LITHIATION], rtol=1e-6)
+    np.testing.assert_allclose(delith, df[Col.DELITHIATION], rtol=1e-6)
 
 
 def test_lithium_is_conserved_over_the_run(formation_dfn):
     """Charge through the external circuit = Li in connected particles + trapped + in SEI."""
     sol = formation_dfn.solution
-    n_particles = sum(sol[v].entries for v in (*_N_PHASE.values(), *_N_TRAPPED.values()))
-    n_sei = sol[_N_SEI].entries
-    q = sol[_Q].entries * 3600 / F  # mol of Li moved from the Li foil into the electrode
+    n_particles = sum(sol[v].entries for v in n.PARTICLE_LITHIUM)
+    n_sei = sol[n.SEI_LITHIUM].entries
+    q = sol[n.DISCHARGE_CAPACITY].entries * 3600 / F  # mol of Li moved from the Li foil into the electrode
     np.testing.assert_allclose(
         n_particles + n_sei - (n_particles[0] + n_sei[0]), q - q[0], atol=1e-6 * q.max()
     )  # solver rtol 1e-6
@@ -37,20 +39,20 @@ def test_formation_matches_paper_at_48_MPa(formation_dfn):
     A regression check, not a validation: the ICE was fitted to this target.
     """
     m = formation_dfn.metrics
-    assert 0.9 * 500 <= m["first_delithiation_capacity_mAh_g"] <= 1.1 * 510
-    assert abs(m["initial_coulombic_efficiency"] - 0.77) <= 0.05
+    assert 0.9 * 500 <= m[Metric.FIRST_DELITHIATION] <= 1.1 * 510
+    assert abs(m[Metric.ICE] - 0.77) <= 0.05
     # each phase returns at most its practical capacity share
     e = formation_dfn.design.electrode
-    assert 0.9 * 0.9 * e.graphite_capacity_mAh_g < m["first_graphite_delithiation_capacity_mAh_g"]
-    assert m["first_graphite_delithiation_capacity_mAh_g"] <= 0.9 * e.graphite_capacity_mAh_g
-    assert 0.9 * 0.1 * e.si_capacity_mAh_g < m["first_si_delithiation_capacity_mAh_g"] <= 0.1 * e.si_capacity_mAh_g
+    assert 0.9 * 0.9 * e.graphite_capacity_mAh_g < m[Metric.FIRST_GRAPHITE]
+    assert m[Metric.FIRST_GRAPHITE] <= 0.9 * e.graphite_capacity_mAh_g
+    assert 0.9 * 0.1 * e.si_capacity_mAh_g < m[Metric.FIRST_SI] <= 0.1 * e.si_capacity_mAh_g
 
 
 def test_first_cycle_loss_is_irreversible_and_self_limiting(formation_dfn):
     df = formation_dfn.cycles
-    ce = df["coulombic_efficiency"].to_numpy()
+    ce = df[Col.CE].to_numpy()
     assert ce[0] < ce[1] <= ce[2] < 1  # passivation: the interphase slows its own growth
-    sei = df["sei_lithiation_mAh_g"].to_numpy()
+    sei = df[Col.SEI_LITHIATION].to_numpy()
     assert sei[1] < 0.1 * sei[0]
 
 
@@ -64,7 +66,7 @@ def test_lithiation_ends_on_the_cv_cutoff(formation_dfn):
 
 def test_spme_agrees_with_dfn(formation_dfn, formation_spme):
     """With a single-ion conductor no salt gradient forms, so SPMe is close to DFN."""
-    for key in ("first_delithiation_capacity_mAh_g", "first_lithiation_capacity_mAh_g"):
+    for key in (Metric.FIRST_DELITHIATION, Metric.FIRST_LITHIATION):
         assert formation_spme.metrics[key] == pytest.approx(formation_dfn.metrics[key], rel=0.02)
 
 
@@ -74,8 +76,8 @@ def test_capacity_falls_with_rate_and_with_cold():
         {"role": "rate", "cycles": 1, "c_rate": 0.15},
         {"role": "rate", "cycles": 1, "c_rate": 1.5},
     )
-    warm = assb_sim.run(protocol, model="SPMe").metrics["rate_retention"]
-    cold = assb_sim.run(protocol, model="SPMe", temperature_C=17).metrics["rate_retention"]
+    warm = assb_sim.run(protocol, model="SPMe").metrics[Metric.RATE_RETENTION]
+    cold = assb_sim.run(protocol, model="SPMe", temperature_C=17).metrics[Metric.RATE_RETENTION]
     assert warm["1.5C"] < 1
     assert cold["1.5C"] < warm["1.5C"]  # Arrhenius: slower transport and kinetics at 17 degC
 
@@ -83,9 +85,9 @@ def test_capacity_falls_with_rate_and_with_cold():
 def test_cv_metrics_and_partial_protocols():
     result = assb_sim.run(short_protocol({"kind": "voltammetry", "cycles": 2, "scan_rate_mV_s": 1.0}), model="SPMe")
     m = result.metrics
-    assert m["cv_lithiation_current_first_mA_cm2"] > 0
-    assert 0 <= m["cv_lithiation_current_loss"] < 1
-    assert m["first_delithiation_capacity_mAh_g"] is None  # no galvanostatic cycle in a CV
+    assert m[Metric.CV_FIRST] > 0
+    assert 0 <= m[Metric.CV_LOSS] < 1
+    assert m[Metric.FIRST_DELITHIATION] is None  # no galvanostatic cycle in a CV
 
 
 def test_solver_failure_keeps_partial_results_and_says_where():
@@ -99,9 +101,9 @@ def test_solver_failure_keeps_partial_results_and_says_where():
     assert not result.complete
     assert result.failure.cycle > 1  # the failure is placed in the second block
     assert result.cycles["role"].iloc[0] == "formation"  # the finished formation cycle is kept
-    assert result.metrics["first_delithiation_capacity_mAh_g"] > 400
-    assert result.metrics["complete"] is False
-    assert f"cycle {result.failure.cycle}, step {result.failure.step}" in result.metrics["failure"]
+    assert result.metrics[Metric.FIRST_DELITHIATION] > 400
+    assert result.metrics[Metric.COMPLETE] is False
+    assert f"cycle {result.failure.cycle}, step {result.failure.step}" in result.metrics[Metric.FAILURE]
 
 
 @pytest.mark.slow
@@ -109,11 +111,21 @@ def test_paper_protocol_runs_all_115_cycles():
     result = assb_sim.run("paper", model="DFN")
     m = result.metrics
     assert result.complete
-    assert m["cycles_completed"] == 115
-    retention = m["rate_retention"]
+    assert m[Metric.CYCLES_COMPLETED] == 115
+    retention = m[Metric.RATE_RETENTION]
     assert list(retention) == ["0.15C", "0.3C", "0.75C", "1.5C"]
     values = list(retention.values())
     assert values[0] == 1
     assert all(a >= b for a, b in itertools.pairwise(values))  # higher rate, less capacity
-    assert 0 < m["cycle_retention"] <= 1.001
-    assert 0.95 < m["mean_coulombic_efficiency_cycling"] < 1
+    assert 0 < m[Metric.CYCLE_RETENTION] <= 1.001
+    assert 0.95 < m[Metric.MEAN_CE] < 1
+
+
+def test_solve_defaults_to_the_protocols_cell_mode():
+    """A fixed-gap protocol solved without naming the cell mode is a fixed-gap cell
+    (min_pressure and the fit evaluator rely on this default)."""
+    protocol = assb_sim.load_protocol("pressure-monitor")
+    sim = assb_sim.Simulator(protocol, assb_sim.simulation.protocol_design(protocol), "SPMe")
+    result = sim.solve(assb_sim.load_binder("NBR-A"))
+    assert result.cell is CellMode.FIXED_GAP
+    assert result.metrics[Metric.PRESSURE_FINAL] < result.metrics[Metric.PRESSURE_INITIAL]

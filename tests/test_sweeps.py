@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from assb_sim.metrics import Metric
 from assb_sim.schema import InputError
 from assb_sim.sweeps import SweepSpec, load_sweep, min_pressure, parse_range, point_id, run_sweep, to_xarray
 
@@ -54,7 +55,7 @@ def test_store_loads_into_pandas_and_xarray(tmp_path):
     ds = to_xarray(df, spec)
     assert set(ds.dims) == {"binder", "pressure_MPa"}
     assert load_sweep(tmp_path, as_xarray=True).equals(ds)
-    cap = ds["first_delithiation_capacity_mAh_g"]
+    cap = ds[Metric.FIRST_DELITHIATION]
     assert float(cap.sel(binder="PB", pressure_MPa=16)) < float(cap.sel(binder="NBR-A", pressure_MPa=16))
     # re-running the same sweep computes nothing and changes nothing
     before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "points").iterdir()}
@@ -103,12 +104,12 @@ def test_dask_local_cluster_gives_the_same_numbers(tmp_path):
     spec = SweepSpec(binder=["NBR-A", "NBR-T"], pressure_MPa=[16, 48])
     local = run_sweep(spec, tmp_path / "local", workers=1).set_index("point_id").sort_index()
     dask = run_sweep(spec, tmp_path / "dask", workers=2, scheduler="local").set_index("point_id").sort_index()
-    for column in ("first_delithiation_capacity_mAh_g", "initial_coulombic_efficiency", "electrode_thickness_final_um"):
+    for column in (Metric.FIRST_DELITHIATION, Metric.ICE, Metric.THICKNESS_FINAL):
         assert (local[column] == dask[column]).all(), column
 
 
 def test_min_pressure_brackets_the_target():
-    found = min_pressure("NBR-T", "first_delithiation_capacity_mAh_g", 495.0, rel_tol=0.05)
+    found = min_pressure("NBR-T", Metric.FIRST_DELITHIATION, 495.0, rel_tol=0.05)
     lo, hi = found.bracket_MPa
     assert found.pressure_MPa == hi
     assert hi / lo <= 1.05
@@ -120,6 +121,6 @@ def test_min_pressure_brackets_the_target():
 
 
 def test_min_pressure_reports_an_unreachable_target():
-    found = min_pressure("PB", "first_delithiation_capacity_mAh_g", 600.0)
+    found = min_pressure("PB", Metric.FIRST_DELITHIATION, 600.0)
     assert found.pressure_MPa is None
     assert "not reached" in found.message

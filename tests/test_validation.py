@@ -3,8 +3,10 @@
 import pandas as pd
 import pytest
 
+from assb_sim import names as n
 from assb_sim.parameters import resource_dir
-from assb_sim.validation import CASE, compare, load_targets, run_cases
+from assb_sim.targets import CASE, load_known_misses, load_targets, target_key
+from assb_sim.validation import compare, run_cases
 
 
 def test_every_target_is_a_number_of_the_paper():
@@ -20,8 +22,6 @@ def test_every_target_is_a_number_of_the_paper():
 
 
 def test_known_misses_name_existing_targets_or_checks():
-    from assb_sim.validation import load_known_misses, target_key
-
     keys = {target_key(t) for _, t in load_targets().iterrows()}
     for key, reason in load_known_misses().items():
         assert key in keys or key.startswith("check: "), key
@@ -45,9 +45,9 @@ def test_parameter_sets_load_through_pybamm(name, cohesion):
     import pybamm
 
     values = pybamm.ParameterValues(name)
-    assert values["Binder cohesion [N.m-1]"] == cohesion
-    assert values["Set stack pressure [Pa]"] == 48e6
-    assert values["Fixed-gap cell"] == 0
+    assert values[n.BINDER_COHESION] == cohesion
+    assert values[n.SET_PRESSURE] == 48e6
+    assert values[n.FIXED_GAP] == 0
 
 
 @pytest.mark.slow

@@ -1,0 +1,308 @@
+"""Per-cycle table and summary metrics of a run, computed from its PyBaMM solution.
+
+The column and metric names are defined here once (:class:`Col`, :class:`Curve`,
+:class:`Metric`); everything else (plots, validation, sweeps, tests) imports them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pybamm
+
+from . import names as n
+from .parameters import CellGeometry, F
+from .protocols import Protocol, Role
+
+if TYPE_CHECKING:
+    from .simulation import RunResult
+
+
+class Col:
+    """Columns of the per-cycle table (``RunResult.cycles``, ``cycles.csv``)."""
+
+    CYCLE = "cycle"
+    ROLE = "role"
+    C_RATE = "c_rate"
+    CYCLE_IN_BLOCK = "cycle_in_block"
+    LITHIATION = "lithiation_capacity_mAh_g"
+    DELITHIATION = "delithiation_capacity_mAh_g"
+    LITHIATION_AREAL = "lithiation_capacity_mAh_cm2"
+    DELITHIATION_AREAL = "delithiation_capacity_mAh_cm2"
+    CE = "coulombic_efficiency"
+    GRAPHITE_LITHIATION = "graphite_lithiation_mAh_g"
+    GRAPHITE_DELITHIATION = "graphite_delithiation_mAh_g"
+    SI_LITHIATION = "si_lithiation_mAh_g"
+    SI_DELITHIATION = "si_delithiation_mAh_g"
+    SEI_LITHIATION = "sei_lithiation_mAh_g"
+    SEI_DELITHIATION = "sei_delithiation_mAh_g"
+    TRAPPED_LI = "trapped_li_mAh_g"
+    GRAPHITE_CONNECTED = "graphite_connected_fraction"
+    SI_CONNECTED = "si_connected_fraction"
+    THICKNESS = "electrode_thickness_um"
+    LI_THICKNESS_CHANGE = "li_metal_thickness_change_um"
+    PRESSURE = "stack_pressure_MPa"
+    PRESSURE_CHANGE = "pressure_change_MPa"
+    DP_LITHIATION = "pressure_change_lithiation_MPa_per_mAh_cm2"
+    DP_DELITHIATION = "pressure_change_delithiation_MPa_per_mAh_cm2"
+    DP_PER_CAPACITY = "pressure_change_per_capacity_MPa_per_mAh_cm2"
+    DP_ACCUMULATED = "accumulated_pressure_change_MPa_per_mAh_cm2"
+    END_TIME = "end_time_h"
+
+
+class Curve:
+    """Columns of one cycle's curve (``RunResult.voltage_curves[cycle]``)."""
+
+    TIME = "time_h"
+    VOLTAGE = "voltage_V"
+    CURRENT = "current_mA_cm2"
+    CAPACITY = "capacity_mAh_g"
+    PRESSURE = Col.PRESSURE
+    THICKNESS = Col.THICKNESS
+
+
+class Metric:
+    """Keys of a run's summary metrics (``RunResult.metrics``, ``metrics.json``)."""
+
+    FIRST_LITHIATION = "first_lithiation_capacity_mAh_g"
+    FIRST_DELITHIATION = "first_delithiation_capacity_mAh_g"
+    ICE = "initial_coulombic_efficiency"
+    FIRST_GRAPHITE = "first_graphite_delithiation_capacity_mAh_g"
+    FIRST_SI = "first_si_delithiation_capacity_mAh_g"
+    FIRST_GRAPHITE_SI_RATIO = "first_graphite_si_ratio"
+    RATE_RETENTION = "rate_retention"
+    CYCLE_RETENTION = "cycle_retention"
+    MEAN_CE = "mean_coulombic_efficiency_cycling"
+    CV_LOSS = "cv_lithiation_current_loss"
+    CV_FIRST = "cv_lithiation_current_first_mA_cm2"
+    CV_SECOND = "cv_lithiation_current_second_mA_cm2"
+    THICKNESS_INITIAL = "electrode_thickness_initial_um"
+    THICKNESS_FINAL = "electrode_thickness_final_um"
+    PRESSURE_INITIAL = "stack_pressure_initial_MPa"
+    PRESSURE_FINAL = "stack_pressure_final_MPa"
+    FIRST_DP_LITHIATION = "first_lithiation_pressure_change_MPa_per_mAh_cm2"
+    DP_ACCUMULATED = Col.DP_ACCUMULATED
+    SI_CONNECTED_FINAL = "si_connected_fraction_final"
+    GRAPHITE_CONNECTED_FINAL = "graphite_connected_fraction_final"
+    TRAPPED_LI_FINAL = "trapped_li_final_mAh_g"
+    CYCLES_COMPLETED = "cycles_completed"
+    CYCLES_PLANNED = "cycles_planned"
+    COMPLETE = "complete"
+    FAILURE = "failure"
+    # labels of the run, not numbers
+    LABELS = ("binder", "protocol", "model", "cell")
+
+
+# the first galvanostatic cycle's metrics: a first-cycle-only protocol is enough for them
+FIRST_CYCLE_METRICS = frozenset(
+    {Metric.FIRST_DELITHIATION, Metric.ICE, Metric.FIRST_GRAPHITE, Metric.FIRST_SI, Metric.FIRST_GRAPHITE_SI_RATIO}
+)
+
+_END_OF_CYCLE = (
+    n.connected_fraction(n.GRAPHITE),
+    n.connected_fraction(n.SILICON),
+    n.THICKNESS_WE,
+    n.THICKNESS_LI,
+    n.STACK_PRESSURE,
+)
+# the variables a run stores: what the table and metrics below need
+RECORDED = (
+    n.DISCHARGE_CAPACITY,
+    n.SEI_LITHIUM,
+    n.VOLTAGE,
+    n.CURRENT,
+    *n.PARTICLE_LITHIUM,
+    *_END_OF_CYCLE,
+)
+
+
+def cycle_table(
+    solution: pybamm.Solution, protocol: Protocol, geo: CellGeometry
+) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
+    """One row per completed cycle: capacities per phase, contact, thickness, pressure.
+
+    A step lithiates when the charge passed into the electrode (PyBaMM's discharge
+    capacity) rises over it. The charge through phase k is F times the change of the Li
+    that entered it, connected or since trapped; the side reaction takes the rest:
+    lithiation = graphite + Si + SEI, delithiation = graphite + Si - SEI.
+    Variables are evaluated once on the whole solution and sliced per step (the steps'
+    points are concatenated in order): far cheaper than evaluating them step by step.
+    """
+    data = {name: solution[name].entries for name in RECORDED}
+    labels = protocol.cycle_labels()
+    rows, curves, offset = [], {}, 0
+    for number, cycle in enumerate(solution.cycles, start=1):
+        if cycle is None or number > len(labels):
+            break
+        block, index = labels[number - 1]
+        first = offset
+        parts = ("total", n.GRAPHITE, n.SILICON, "sei")
+        charge = dict.fromkeys((f"{d}_{p}" for d in ("lith", "delith") for p in parts), 0.0)
+        dp = dict.fromkeys(("lith", "delith", "rest"), 0.0)
+        for step in cycle.steps:
+            i, j = offset, offset + len(step.t) - 1
+            offset = j + 1
+            delta = {name: float(values[j] - values[i]) for name, values in data.items()}
+            dq = delta[n.DISCHARGE_CAPACITY] * 3600
+            if dq == 0:  # a rest: no half cycle, but the pressure may relax
+                dp["rest"] += delta[n.STACK_PRESSURE] / 1e6
+                continue
+            d = "lith" if dq > 0 else "delith"
+            sign = 1 if dq > 0 else -1
+            charge[f"{d}_total"] += abs(dq)
+            for p in n.PHASES:
+                charge[f"{d}_{p}"] += sign * (delta[n.phase_lithium(p)] + delta[n.trapped_lithium(p)]) * F
+            charge[f"{d}_sei"] += delta[n.SEI_LITHIUM] * F
+            dp[d] += delta[n.STACK_PRESSURE] / 1e6
+        lith, delith = charge["lith_total"], charge["delith_total"]
+        end = {name: float(values[offset - 1]) for name, values in data.items()}
+        trapped = sum(end[n.trapped_lithium(p)] for p in n.PHASES)
+        rows.append(
+            {
+                Col.CYCLE: number,
+                Col.ROLE: block.role.value,
+                Col.C_RATE: getattr(block, "c_rate", np.nan),
+                Col.CYCLE_IN_BLOCK: index + 1,
+                Col.LITHIATION: geo.mAh_g(lith),
+                Col.DELITHIATION: geo.mAh_g(delith),
+                Col.LITHIATION_AREAL: geo.mAh_cm2(lith),
+                Col.DELITHIATION_AREAL: geo.mAh_cm2(delith),
+                Col.CE: delith / lith if lith > 0 else np.nan,
+                Col.GRAPHITE_LITHIATION: geo.mAh_g(charge[f"lith_{n.GRAPHITE}"]),
+                Col.GRAPHITE_DELITHIATION: geo.mAh_g(charge[f"delith_{n.GRAPHITE}"]),
+                Col.SI_LITHIATION: geo.mAh_g(charge[f"lith_{n.SILICON}"]),
+                Col.SI_DELITHIATION: geo.mAh_g(charge[f"delith_{n.SILICON}"]),
+                Col.SEI_LITHIATION: geo.mAh_g(charge["lith_sei"]),
+                Col.SEI_DELITHIATION: geo.mAh_g(charge["delith_sei"]),
+                Col.TRAPPED_LI: geo.mAh_g(trapped * F),
+                Col.GRAPHITE_CONNECTED: end[n.connected_fraction(n.GRAPHITE)],
+                Col.SI_CONNECTED: end[n.connected_fraction(n.SILICON)],
+                Col.THICKNESS: (geo.electrode_thickness + end[n.THICKNESS_WE]) * 1e6,
+                Col.LI_THICKNESS_CHANGE: end[n.THICKNESS_LI] * 1e6,
+                Col.PRESSURE: end[n.STACK_PRESSURE] / 1e6,
+                Col.PRESSURE_CHANGE: sum(dp.values()),
+                Col.DP_LITHIATION: _per(dp["lith"], geo.mAh_cm2(lith)),
+                Col.DP_DELITHIATION: _per(dp["delith"], geo.mAh_cm2(delith)),
+                Col.DP_PER_CAPACITY: _per(sum(dp.values()), geo.mAh_cm2(lith)),
+                Col.END_TIME: cycle.t[-1] / 3600,
+            }
+        )
+        window = slice(first, offset)
+        q = data[n.DISCHARGE_CAPACITY][window]
+        curves[number] = pd.DataFrame(
+            {
+                Curve.TIME: solution.t[window] / 3600,
+                Curve.VOLTAGE: data[n.VOLTAGE][window],
+                Curve.CURRENT: data[n.CURRENT][window] / (geo.area * 1e4) * 1e3,
+                Curve.CAPACITY: geo.mAh_g((q - q[0]) * 3600),
+                Curve.PRESSURE: data[n.STACK_PRESSURE][window] / 1e6,
+                Curve.THICKNESS: (geo.electrode_thickness + data[n.THICKNESS_WE][window]) * 1e6,
+            }
+        )
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        # the paper accumulates the capacity-normalised pressure change from cycle 2 on
+        per_cycle = table[Col.DP_PER_CAPACITY].where(table[Col.CYCLE] > 1, 0.0)
+        table[Col.DP_ACCUMULATED] = per_cycle.cumsum()
+    return table, curves
+
+
+def _per(change: float, capacity: float) -> float:
+    return change / capacity if capacity > 0 else np.nan
+
+
+def metrics(result: RunResult) -> dict:
+    """Summary metrics (``metrics.json``); None where the protocol does not produce one."""
+    df, protocol = result.cycles, result.protocol
+    geo = CellGeometry(result.design)
+    galvanostatic = df[df[Col.ROLE] != Role.VOLTAMMETRY.value]
+    first = galvanostatic.iloc[0] if len(galvanostatic) else None
+    out: dict = {
+        Metric.FIRST_LITHIATION: _get(first, Col.LITHIATION),
+        Metric.FIRST_DELITHIATION: _get(first, Col.DELITHIATION),
+        Metric.ICE: _get(first, Col.CE),
+        Metric.FIRST_GRAPHITE: _get(first, Col.GRAPHITE_DELITHIATION),
+        Metric.FIRST_SI: _get(first, Col.SI_DELITHIATION),
+        Metric.FIRST_GRAPHITE_SI_RATIO: _ratio(first, Col.GRAPHITE_DELITHIATION, Col.SI_DELITHIATION),
+        Metric.RATE_RETENTION: _rate_retention(df),
+        Metric.CYCLE_RETENTION: None,
+        Metric.MEAN_CE: None,
+        Metric.CV_LOSS: None,
+        Metric.THICKNESS_INITIAL: geo.electrode_thickness * 1e6,
+        Metric.THICKNESS_FINAL: _last(df, Col.THICKNESS),
+        Metric.PRESSURE_INITIAL: result.design.stack_pressure_MPa,
+        Metric.PRESSURE_FINAL: _last(df, Col.PRESSURE),
+        Metric.FIRST_DP_LITHIATION: _get(first, Col.DP_LITHIATION),
+        Metric.DP_ACCUMULATED: _last(df, Col.DP_ACCUMULATED),
+        Metric.SI_CONNECTED_FINAL: _last(df, Col.SI_CONNECTED),
+        Metric.GRAPHITE_CONNECTED_FINAL: _last(df, Col.GRAPHITE_CONNECTED),
+        Metric.TRAPPED_LI_FINAL: _last(df, Col.TRAPPED_LI),
+        "cell": result.cell.value,
+        "binder": result.binder.name,
+        "protocol": protocol.name,
+        "model": result.model.value,
+        Metric.CYCLES_COMPLETED: len(df),
+        Metric.CYCLES_PLANNED: protocol.n_cycles,
+        Metric.COMPLETE: result.complete,
+        Metric.FAILURE: str(result.failure) if result.failure else None,
+    }
+    cycling = df[df[Col.ROLE] == Role.CYCLING.value]
+    if len(cycling) >= 2:
+        cap = cycling[Col.DELITHIATION].to_numpy()
+        out[Metric.CYCLE_RETENTION] = float(cap[-1] / cap[0])
+        out[Metric.MEAN_CE] = float(cycling[Col.CE].mean())
+    peaks = _cv_vertex_lithiation_currents(result)
+    if len(peaks) >= 2:
+        out[Metric.CV_FIRST] = peaks[0]
+        out[Metric.CV_SECOND] = peaks[1]
+        out[Metric.CV_LOSS] = 1 - peaks[1] / peaks[0]
+    return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in out.items()}
+
+
+def flatten(metrics: dict) -> dict:
+    """Metrics as flat columns: ``rate_retention`` becomes ``rate_retention_1.5C`` etc."""
+    flat = {}
+    for key, value in metrics.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}_{k}": v for k, v in value.items()})
+        elif key not in Metric.LABELS:
+            flat[key] = value
+    return flat
+
+
+def _ratio(row: pd.Series | None, numerator: str, denominator: str) -> float | None:
+    return None if row is None or not row[denominator] else float(row[numerator] / row[denominator])
+
+
+def _get(row: pd.Series | None, key: str) -> float | None:
+    return None if row is None else float(row[key])
+
+
+def _last(df: pd.DataFrame, key: str) -> float | None:
+    return None if df.empty else float(df[key].iloc[-1])
+
+
+def _rate_retention(df: pd.DataFrame) -> dict[str, float] | None:
+    """Mean delithiation capacity of each rate block / that of the first (0.15 C) block."""
+    rate = df[df[Col.ROLE] == Role.RATE.value]
+    if rate.empty:
+        return None
+    means = rate.groupby(Col.C_RATE, sort=False)[Col.DELITHIATION].mean()
+    return {f"{c:g}C": float(m / means.iloc[0]) for c, m in means.items()}
+
+
+def _cv_vertex_lithiation_currents(result: RunResult) -> list[float]:
+    """Lithiation current density [mA/cm2] at the lower vertex of each CV cycle."""
+    out = []
+    for number, curve in result.voltage_curves.items():
+        if result.cycles.loc[number - 1, Col.ROLE] == Role.VOLTAMMETRY.value:
+            out.append(float(curve[Curve.CURRENT].iloc[curve[Curve.VOLTAGE].idxmin()]))
+    return out
+
+
+def metric_value(metrics: dict, metric: str) -> float | None:
+    """One metric by its flat name (``rate_retention_1.5C`` too) as a float; None if absent."""
+    value = flatten(metrics).get(metric)
+    return None if value is None else float(value)

@@ -1,0 +1,145 @@
+"""Every PyBaMM and assb-sim name used in more than one place, defined once.
+
+Variables and parameters are PyBaMM-style strings (sentence case, units in brackets).
+PyBaMM calls the working electrode of a half cell "positive": every "positive electrode"
+name here means the graphite/Si electrode, its "primary" phase graphite and its
+"secondary" phase Si. Per-cycle columns and metric keys live in :mod:`assb_sim.metrics`.
+"""
+
+from __future__ import annotations
+
+# --- phases --------------------------------------------------------------------------
+GRAPHITE, SILICON = "primary", "secondary"
+PHASES = (GRAPHITE, SILICON)
+PHASE_LABEL = {GRAPHITE: "Graphite", SILICON: "Si"}
+PHASE_PREFIX = {GRAPHITE: "Primary: ", SILICON: "Secondary: "}
+
+# --- PyBaMM variables ----------------------------------------------------------------
+DISCHARGE_CAPACITY = "Discharge capacity [A.h]"  # charge into the working electrode
+VOLTAGE = "Voltage [V]"
+CURRENT = "Current [A]"
+SEI_LITHIUM = "Loss of lithium to positive SEI [mol]"  # Li in decomposition products
+ELECTRODE_POROSITY = "Positive electrode porosity"  # the LPSCl volume fraction
+SEPARATOR_POROSITY = "Separator porosity"
+
+
+def phase_lithium(phase: str) -> str:
+    """PyBaMM's Li in the connected particles of a phase [mol]."""
+    return f"Total lithium in {phase} phase in positive electrode [mol]"
+
+
+def trapped_lithium(phase: str) -> str:
+    """PyBaMM's Li lost with active material: here, trapped in disconnected particles [mol]."""
+    return f"Loss of lithium due to loss of {phase} active material in positive electrode [mol]"
+
+
+# every particle's Li, connected or trapped: with SEI_LITHIUM, all the Li the electrode took
+PARTICLE_LITHIUM = (*(phase_lithium(p) for p in PHASES), *(trapped_lithium(p) for p in PHASES))
+
+
+def active_fraction(phase: str) -> str:
+    """PyBaMM's x-averaged (connected) active material volume fraction of a phase."""
+    return f"X-averaged positive electrode {phase} active material volume fraction"
+
+
+def interfacial_current(phase: str) -> str:
+    """PyBaMM's x-averaged volumetric interfacial current of a phase (> 0: delithiation)."""
+    return f"X-averaged positive electrode {phase} volumetric interfacial current density [A.m-3]"
+
+
+# --- assb-sim variables ----------------------------------------------------------------
+STACK_PRESSURE = "Stack pressure [Pa]"
+CONFINING_STRESS = "Confining stress [Pa]"
+SUSCEPTIBILITY = "Contact-loss susceptibility"
+SI_STRAIN = "Si volumetric strain"
+COMPOSITE_STRAIN = "Composite volumetric strain"
+LOAD_BEARING_STRAIN = "Load-bearing volumetric strain"
+THICKNESS_LOAD_BEARING = "Working electrode load-bearing thickness change [m]"
+THICKNESS_REVERSIBLE = "Working electrode reversible thickness change [m]"
+THICKNESS_IRREVERSIBLE = "Working electrode irreversible thickness change [m]"
+THICKNESS_WE = "Working electrode thickness change [m]"
+THICKNESS_LI = "Li metal thickness change [m]"
+THICKNESS_DECOMPOSITION = "Decomposition products thickness change [m]"
+DRIVING_STRAIN = {SILICON: SI_STRAIN, GRAPHITE: COMPOSITE_STRAIN}  # what strains each phase's contacts
+
+
+def connected_lithium(phase: str) -> str:
+    """Li in the connected particles of a phase [mol], tracked as its own state."""
+    return f"{PHASE_LABEL[phase]} connected lithium [mol]"
+
+
+def loosened_volume(phase: str) -> str:
+    """Volume fraction of a phase still connected but with loosened contacts."""
+    return f"{PHASE_LABEL[phase]} loosened volume fraction"
+
+
+def connected_fraction(phase: str) -> str:
+    """Connected share of a phase's pristine volume."""
+    return f"{PHASE_LABEL[phase]} connected fraction"
+
+
+def contact_loss_rate(phase: str) -> str:
+    return f"{PHASE_LABEL[phase]} contact loss rate [s-1]"
+
+
+def rate(name: str) -> str:
+    """Time derivative of a variable."""
+    return f"{name} rate [s-1]"
+
+
+def new_strain_rate(strain: str) -> str:
+    """Rate at which the strain exceeds its largest value so far (first-expansion damage)."""
+    return f"{strain} new-strain rate [s-1]"
+
+
+def max_strain(strain: str) -> str:
+    return f"Maximum {strain[0].lower()}{strain[1:]}"
+
+
+# --- input parameters: change between solves without rebuilding ------------------------
+SET_PRESSURE = "Set stack pressure [Pa]"
+BINDER_COHESION = "Binder cohesion [N.m-1]"
+BINDER_COVERAGE = "Binder ionic coverage factor"
+FIXED_GAP = "Fixed-gap cell"
+STACK_STIFFNESS = "Stack stiffness [Pa.m-1]"
+INPUTS = (SET_PRESSURE, BINDER_COHESION, BINDER_COVERAGE, FIXED_GAP, STACK_STIFFNESS)
+
+# --- model parameters ------------------------------------------------------------------
+PORE_FRACTION = "Positive electrode pore volume fraction"
+LI_MOLAR_VOLUME = "Lithium metal partial molar volume [m3.mol-1]"
+DECOMPOSITION_VOLUME = "Decomposition net molar volume per Li [m3.mol-1]"
+BRIDGING_LENGTH = "Binder bridging length [m]"
+REFERENCE_STRESS = "Contact-loss reference stress [Pa]"
+STRESS_EXPONENT = "Contact-loss stress exponent"
+CONTACT_PRESSURE_SCALE = "Contact pressure scale [Pa]"
+VOID_NEW_STRAIN = "Void growth per unit new strain"
+VOID_CYCLED_STRAIN = "Void growth per unit cycled strain"
+MAX_VOID_THICKENING = "Maximum void thickening"
+EACH_PHASE = "Each phase: "  # parameter-file prefix: the same value for graphite and Si
+
+
+def full_lithiation_strain(phase: str) -> str:
+    return f"{PHASE_LABEL[phase]} volumetric strain at full lithiation"
+
+
+def contact_loosening(phase: str) -> str:
+    return f"{PHASE_LABEL[phase]} contact loosening per unit new strain"
+
+
+def contact_fatigue(phase: str) -> str:
+    return f"{PHASE_LABEL[phase]} contact loss per unit cycled strain"
+
+
+def intrinsic_fatigue(phase: str) -> str:
+    return f"{PHASE_LABEL[phase]} confinement-independent contact loss per unit cycled strain"
+
+
+def phase_parameter(phase: str, name: str) -> str:
+    """PyBaMM's per-phase parameter name (``Primary: ...`` / ``Secondary: ...``)."""
+    return PHASE_PREFIX[phase] + name
+
+
+MAX_CONCENTRATION = "Maximum concentration in positive electrode [mol.m-3]"
+INITIAL_CONCENTRATION = "Initial concentration in positive electrode [mol.m-3]"
+ELECTRODE_OCP = "Positive electrode OCP [V]"
+SEI_DIFFUSIVITY = "SEI lithium interstitial diffusivity [m2.s-1]"

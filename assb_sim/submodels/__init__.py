@@ -1,0 +1,18 @@
+"""Electrochemo-mechanical submodels of the graphite/Si | LPSCl electrode.
+
+One physical process per file, in the PyBaMM way; each class docstring holds its
+equations, and docs/mechanics.md is generated from them (``docs/sync_docs.py``).
+All quantities are x-averaged: the mechanics acts on the electrode as a whole.
+"""
+
+from .confinement import Confinement
+from .contact_loss import ContactLoss
+from .ionic_contact import IonicContact
+from .stack_pressure import StackPressure
+from .swelling import Swelling
+from .voids import VoidGrowth
+
+# the order they are attached in, and documented in
+PROCESSES = (Swelling, ContactLoss, VoidGrowth, Confinement, StackPressure, IonicContact)
+
+__all__ = ["PROCESSES", "Confinement", "ContactLoss", "IonicContact", "StackPressure", "Swelling", "VoidGrowth"]

@@ -1,0 +1,31 @@
+"""Effective LPSCl conductivity of the composite electrode: binder coverage and pressure."""
+
+from __future__ import annotations
+
+import pybamm
+
+from .. import names as n
+from .laws import cite, contact_factor
+
+
+class IonicContact(pybamm.transport_efficiency.Bruggeman):
+    """Bruggeman x binder coverage x pressure contact::
+
+        kappa_eff = kappa eps^b c_b phi(P0),   phi(P) = sqrt(P / (P + P_c))
+
+    c_b is the measured conductivity ratio of an LPSCl:binder film to the pellet (large
+    binder domains cover SE surface). The separator is the measured pellet itself.
+    """
+
+    def __init__(self, param, options):
+        super().__init__(param, "Electrolyte", options=options)
+        cite("Bruggeman1935", "Constriction2025")
+
+    def get_coupled_variables(self, variables):
+        c_b = pybamm.Parameter(n.BINDER_COVERAGE)
+        tor = {
+            "separator": variables[n.SEPARATOR_POROSITY] ** self.param.s.b_e,
+            "positive electrode": variables[n.ELECTRODE_POROSITY] ** self.param.p.b_e * c_b * contact_factor(),
+        }
+        variables.update(self._get_standard_transport_efficiency_variables(tor))
+        return variables
