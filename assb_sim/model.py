@@ -11,16 +11,26 @@ import pybamm
 
 from .names import PHASES
 from .schema import ModelKind
-from .submodels import Confinement, ContactLoss, IonicContact, StackPressure, Swelling, VoidGrowth
+from .submodels import (
+    Confinement,
+    ContactLoss,
+    Decomposition,
+    InterphaseKinetics,
+    IonicContact,
+    LpsclInventory,
+    StackPressure,
+    Swelling,
+    VoidGrowth,
+)
 
 OPTIONS = {
     "working electrode": "positive",
     "particle phases": ("1", "2"),
     # Si lithiates and delithiates on different OCP branches; graphite has one
     "open-circuit potential": ("single", ("single", "current sigmoid")),
-    # reductive LPSCl decomposition, parabolic growth: the first-cycle loss
+    # reductive LPSCl decomposition, parabolic growth
     "SEI": ("none", "interstitial-diffusion limited"),
-    "SEI film resistance": "none",
+    "SEI film resistance": "none",  # in InterphaseKinetics instead
 }
 
 _MODELS = {ModelKind.DFN: pybamm.lithium_ion.DFN, ModelKind.SPMe: pybamm.lithium_ion.SPMe}
@@ -29,14 +39,21 @@ _MODELS = {ModelKind.DFN: pybamm.lithium_ion.DFN, ModelKind.SPMe: pybamm.lithium
 def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> pybamm.lithium_ion.BaseModel:
     """The PyBaMM half-cell model of the graphite/Si electrode, built (not discretised).
 
-    With ``mechanics`` the electrochemo-mechanical submodels are attached before the
-    build: swelling, contact loss of each phase (replacing PyBaMM's constant active
-    material), void growth, confinement and the stack pressure.
+    LPSCl decomposition (bounded by the electrode's LPSCl, its film following its
+    particles, its resistance in series with charge transfer) replaces PyBaMM's SEI growth
+    and kinetics on each phase. With ``mechanics`` the
+    electrochemo-mechanical submodels are attached too: swelling, contact loss of each
+    phase (replacing PyBaMM's constant active material), void growth, confinement and the
+    stack pressure.
     """
     kind = ModelKind(kind)
     model = _MODELS[kind](OPTIONS, name=f"assb-sim {kind.value}", build=False)
     param, options = model.param, model.options
     model.submodels["electrolyte transport efficiency"] = IonicContact(param, options)
+    model.submodels["LPSCl inventory"] = LpsclInventory(param, options)
+    for phase in PHASES:
+        model.submodels[f"positive {phase} sei"] = Decomposition(param, options, phase)
+        model.submodels[f"positive {phase} interface"] = InterphaseKinetics(param, options, phase)
     if mechanics:
         for phase in PHASES:
             # the mechanics acts on the electrode as a whole: one connected fraction per phase

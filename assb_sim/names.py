@@ -18,7 +18,7 @@ PHASE_PREFIX = {GRAPHITE: "Primary: ", SILICON: "Secondary: "}
 DISCHARGE_CAPACITY = "Discharge capacity [A.h]"  # charge into the working electrode
 VOLTAGE = "Voltage [V]"
 CURRENT = "Current [A]"
-SEI_LITHIUM = "Loss of lithium to positive SEI [mol]"  # Li in decomposition products
+SEI_LITHIUM = "Loss of lithium to positive SEI [mol]"  # Li in decomposition products, all phases
 ELECTRODE_POROSITY = "Positive electrode porosity"  # the LPSCl volume fraction
 SEPARATOR_POROSITY = "Separator porosity"
 
@@ -35,6 +35,11 @@ def trapped_lithium(phase: str) -> str:
 
 # every particle's Li, connected or trapped: with SEI_LITHIUM, all the Li the electrode took
 PARTICLE_LITHIUM = (*(phase_lithium(p) for p in PHASES), *(trapped_lithium(p) for p in PHASES))
+
+
+def phase_decomposition_lithium(phase: str) -> str:
+    """Li the LPSCl decomposition took on a phase's particles [mol] (PyBaMM's SEI name)."""
+    return f"Loss of lithium to positive {phase} SEI [mol]"
 
 
 def active_fraction(phase: str) -> str:
@@ -63,14 +68,20 @@ THICKNESS_DECOMPOSITION = "Decomposition products thickness change [m]"
 DRIVING_STRAIN = {SILICON: SI_STRAIN, GRAPHITE: COMPOSITE_STRAIN}  # what strains each phase's contacts
 
 
+LPSCL_INITIAL = "LPSCl in the pristine electrode [mol]"
+LPSCL_CONSUMED = "LPSCl consumed by decomposition [mol]"
+LPSCL_LEFT = "LPSCl remaining fraction"
+ELECTROLYTE_FRACTION = "LPSCl volume fraction"
+
+
+def disconnected_film_lithium(phase: str) -> str:
+    """Li in the decomposition film of a phase's disconnected particles [mol]."""
+    return f"Decomposition lithium on disconnected {PHASE_LABEL[phase].lower()} [mol]"
+
+
 def connected_lithium(phase: str) -> str:
     """Li in the connected particles of a phase [mol], tracked as its own state."""
     return f"{PHASE_LABEL[phase]} connected lithium [mol]"
-
-
-def loosened_volume(phase: str) -> str:
-    """Volume fraction of a phase still connected but with loosened contacts."""
-    return f"{PHASE_LABEL[phase]} loosened volume fraction"
 
 
 def connected_fraction(phase: str) -> str:
@@ -122,8 +133,8 @@ def full_lithiation_strain(phase: str) -> str:
     return f"{PHASE_LABEL[phase]} volumetric strain at full lithiation"
 
 
-def contact_loosening(phase: str) -> str:
-    return f"{PHASE_LABEL[phase]} contact loosening per unit new strain"
+def contact_loss_new_strain(phase: str) -> str:
+    return f"{PHASE_LABEL[phase]} contact loss per unit new strain"
 
 
 def contact_fatigue(phase: str) -> str:
@@ -142,4 +153,8 @@ def phase_parameter(phase: str, name: str) -> str:
 MAX_CONCENTRATION = "Maximum concentration in positive electrode [mol.m-3]"
 INITIAL_CONCENTRATION = "Initial concentration in positive electrode [mol.m-3]"
 ELECTRODE_OCP = "Positive electrode OCP [V]"
+SI_RETAINED = "Positive electrode Li retained at 2 V [stoichiometry]"  # a Secondary: parameter
 SEI_DIFFUSIVITY = "SEI lithium interstitial diffusivity [m2.s-1]"
+SEI_LI_PER_FORMULA = "Ratio of lithium moles to SEI moles"
+FILM_RESISTIVITY = "SEI resistivity [Ohm.m]"
+LPSCL_MOLAR_VOLUME = "LPSCl molar volume [m3.mol-1]"

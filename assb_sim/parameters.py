@@ -25,6 +25,9 @@ from .schema import Binder, CellDesign, InputError, _Strict, validate
 F = 96485.33212  # [C.mol-1]
 MAH_PER_G_TO_C_PER_KG = 3.6e3  # 1 mAh/g = 3.6 C/g = 3.6e3 C/kg
 LI_MOLAR_VOLUME = 1.30e-5  # [m3.mol-1] Li metal, 6.94 g/mol / 0.534 g/cm3 (CRC Handbook)
+SIO2_DENSITY = 2.2  # [g.cm-3] amorphous silica (CRC Handbook)
+# amorphous SiO2 + 2 Li -> 1/2 Li4SiO4 + 1/2 Si: 2 x 26.8 Ah/mol / 60.08 g/mol [Ban2012]
+SIO2_UPTAKE_MAH_G = 2 * F / 3.6 / 60.08
 
 DATA_DIR = Path(__file__).resolve().parent / "_data"
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -160,10 +163,32 @@ class CellGeometry:
         return e.graphite_capacity_mAh_g * MAH_PER_G_TO_C_PER_KG * e.graphite_density_g_cm3 * 1e3 / F
 
     @property
-    def c_max_si(self) -> float:
-        """[mol.m-3] = practical capacity * density / F."""
+    def si_oxide_mass_fraction(self) -> float:
+        """SiO2 share of the Si powder: a shell of thickness t on spheres of diameter d,
+        w = V_ox rho_ox / (V_ox rho_ox + V_Si rho_Si), V_ox = 1 - (1 - 2 t / d)^3."""
         e = self.design.electrode
-        return e.si_capacity_mAh_g * MAH_PER_G_TO_C_PER_KG * e.si_density_g_cm3 * 1e3 / F
+        v_ox = 1 - max(1 - 2 * e.si_oxide_shell_nm / e.si_particle_size_nm, 0.0) ** 3
+        return v_ox * SIO2_DENSITY / (v_ox * SIO2_DENSITY + (1 - v_ox) * e.si_density_g_cm3)
+
+    @property
+    def si_first_lithiation_capacity_mAh_g(self) -> float:
+        """Capacity the Si powder takes up in its first lithiation [mAh/g]: the reversible
+        capacity, the Li trapped in it (share f_t of what it takes) and its oxide's uptake:
+        Q_tot = Q_rev / (1 - f_t) + w_ox Q_SiO2."""
+        e = self.design.electrode
+        return e.si_capacity_mAh_g / (1 - e.si_trapped_fraction) + self.si_oxide_mass_fraction * SIO2_UPTAKE_MAH_G
+
+    @property
+    def si_retained_stoichiometry(self) -> float:
+        """Share of the Si phase's capacity that does not come back at 2 V: 1 - Q_rev / Q_tot."""
+        return 1 - self.design.electrode.si_capacity_mAh_g / self.si_first_lithiation_capacity_mAh_g
+
+    @property
+    def c_max_si(self) -> float:
+        """[mol.m-3] = first-lithiation capacity * density / F (the reversible part is
+        1 - x_retained of it)."""
+        e = self.design.electrode
+        return self.si_first_lithiation_capacity_mAh_g * MAH_PER_G_TO_C_PER_KG * e.si_density_g_cm3 * 1e3 / F
 
     @property
     def practical_capacity_mAh_g(self) -> float:
@@ -244,6 +269,7 @@ def parameter_values(
             "Positive electrode exchange-current density [A.m-2]": materials.silicon_exchange_current_density,
             "Positive particle diffusivity [m2.s-1]": materials.silicon_diffusivity,
             n.MAX_CONCENTRATION: geo.c_max_si,
+            n.SI_RETAINED: geo.si_retained_stoichiometry,
             "Positive electrode active material volume fraction": geo.volume_fraction("si"),
             "Positive particle radius [m]": e.si_particle_size_nm * 1e-9 / 2,
             "Positive electrode density [kg.m-3]": e.si_density_g_cm3 * 1e3,
@@ -252,7 +278,7 @@ def parameter_values(
     # every protocol starts by lithiating, so Si starts on its lithiation branch
     pristine_x = {
         n.GRAPHITE: _pristine_stoichiometry(materials.graphite_ocp_Ai2020, pristine_V),
-        n.SILICON: _pristine_stoichiometry(materials.silicon_ocp_lithiation_Mark2016, pristine_V),
+        n.SILICON: _pristine_stoichiometry(materials.pristine_silicon_ocp_lithiation, pristine_V),
     }
     for p, items in phase.items():
         for name, v in items.items():
@@ -302,13 +328,14 @@ def _mechanics_values(geo: CellGeometry, mech: dict, materials: dict) -> dict:
     si_full = mech.pop("Si volumetric strain at Li15Si4")
     si_theoretical = mech.pop("Si theoretical capacity [mAh.g-1]")
     molar_mass = mech.pop("LPSCl molar mass [kg.mol-1]")
-    # strain is linear in Li content, so at the practical capacity it is the Li15Si4
-    # strain scaled by practical / theoretical capacity
-    mech[n.full_lithiation_strain(n.SILICON)] = si_full * geo.design.electrode.si_capacity_mAh_g / si_theoretical
+    # strain is linear in Li content, so at x = 1 (the first-lithiation capacity) it is
+    # the Li15Si4 strain scaled by that capacity / the theoretical one
+    mech[n.full_lithiation_strain(n.SILICON)] = si_full * geo.si_first_lithiation_capacity_mAh_g / si_theoretical
     # volume of the products per Li consumed, minus the LPSCl they replace
     z = materials[n.EACH_PHASE + "Ratio of lithium moles to SEI moles"]
     v_products = materials[n.EACH_PHASE + "SEI partial molar volume [m3.mol-1]"]
     v_lpscl = molar_mass / (geo.design.electrode.electrolyte_density_g_cm3 * 1e3)
+    mech[n.LPSCL_MOLAR_VOLUME] = v_lpscl
     mech[n.DECOMPOSITION_VOLUME] = (v_products - v_lpscl) / z
     return mech
 

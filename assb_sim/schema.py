@@ -47,8 +47,11 @@ class ElectrodeDesign(_Strict):
     graphite_particle_size_um: Annotated[float, Field(gt=0, le=100)] = 16.0
     si_particle_size_nm: Annotated[float, Field(gt=0, le=10_000)] = 50.0
     porosity: Annotated[float, Field(ge=0, le=0.6)] = 0.10
-    graphite_capacity_mAh_g: Annotated[float, Field(gt=0, le=372)] = 343.8
-    si_capacity_mAh_g: Annotated[float, Field(gt=0, le=3579)] = 2033.0
+    graphite_capacity_mAh_g: Annotated[float, Field(gt=0, le=372)] = 370.0
+    # reversible capacity of the Si powder; its first lithiation takes more (oxide, trapping)
+    si_capacity_mAh_g: Annotated[float, Field(gt=0, le=3579)] = 1700.0
+    si_oxide_shell_nm: Annotated[float, Field(ge=0, le=100)] = 1.0
+    si_trapped_fraction: Fraction = 0.10
 
     @model_validator(mode="after")
     def _weights_sum_to_100(self) -> ElectrodeDesign:

@@ -7,12 +7,26 @@ All quantities are x-averaged: the mechanics acts on the electrode as a whole.
 
 from .confinement import Confinement
 from .contact_loss import ContactLoss
+from .decomposition import Decomposition
+from .interphase_kinetics import InterphaseKinetics
 from .ionic_contact import IonicContact
+from .lpscl_inventory import LpsclInventory
 from .stack_pressure import StackPressure
 from .swelling import Swelling
 from .voids import VoidGrowth
 
 # the order they are attached in, and documented in
-PROCESSES = (Swelling, ContactLoss, VoidGrowth, Confinement, StackPressure, IonicContact)
+PROCESSES = (Decomposition, LpsclInventory, InterphaseKinetics, IonicContact, Swelling, ContactLoss, VoidGrowth, Confinement, StackPressure)
 
-__all__ = ["PROCESSES", "Confinement", "ContactLoss", "IonicContact", "StackPressure", "Swelling", "VoidGrowth"]
+__all__ = [
+    "PROCESSES",
+    "Confinement",
+    "ContactLoss",
+    "Decomposition",
+    "InterphaseKinetics",
+    "IonicContact",
+    "LpsclInventory",
+    "StackPressure",
+    "Swelling",
+    "VoidGrowth",
+]

@@ -11,10 +11,11 @@ from .laws import cite, contact_factor
 class IonicContact(pybamm.transport_efficiency.Bruggeman):
     """Bruggeman x binder coverage x pressure contact::
 
-        kappa_eff = kappa eps^b c_b phi(P0),   phi(P) = sqrt(P / (P + P_c))
+        kappa_eff = kappa eps_SE^b c_b phi(P0),   phi(P) = sqrt(P / (P + P_c))
 
-    c_b is the measured conductivity ratio of an LPSCl:binder film to the pellet (large
-    binder domains cover SE surface). The separator is the measured pellet itself.
+    eps_SE is the LPSCl left after decomposition (:class:`LpsclInventory`), c_b the measured
+    conductivity ratio of an LPSCl:binder film to the pellet (large binder domains cover SE
+    surface). The separator is the measured pellet itself.
     """
 
     def __init__(self, param, options):
@@ -25,7 +26,7 @@ class IonicContact(pybamm.transport_efficiency.Bruggeman):
         c_b = pybamm.Parameter(n.BINDER_COVERAGE)
         tor = {
             "separator": variables[n.SEPARATOR_POROSITY] ** self.param.s.b_e,
-            "positive electrode": variables[n.ELECTRODE_POROSITY] ** self.param.p.b_e * c_b * contact_factor(),
+            "positive electrode": variables[n.ELECTROLYTE_FRACTION] ** self.param.p.b_e * c_b * contact_factor(),
         }
         variables.update(self._get_standard_transport_efficiency_variables(tor))
         return variables

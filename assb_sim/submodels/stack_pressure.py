@@ -15,7 +15,7 @@ class StackPressure(pybamm.BaseSubModel):
         dL_WE  = dL_rev + dL_dec + L_irr            electrode, as measured unloaded
         P      = P0 + s K (dL_load + dL_dec + dL_Li),   s = 0 constant pressure, 1 fixed gap
 
-    Only the load-bearing network pushes on the stack: loosened or disconnected particles
+    Only the connected network pushes on the stack: disconnected particles
     swell into the voids around them, and voids do not push either.
     """
 

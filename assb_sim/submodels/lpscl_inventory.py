@@ -1,0 +1,42 @@
+"""The electrode's LPSCl: what the decomposition has consumed and what is left."""
+
+from __future__ import annotations
+
+import pybamm
+
+from .. import names as n
+
+
+class LpsclInventory(pybamm.BaseSubModel):
+    """The LPSCl of the electrode, consumed by its reductive decomposition::
+
+        N_0   = eps_SE,0 L A / V_LPSCl           LPSCl in the pristine electrode [mol]
+        theta = 1 - n_dec / (z N_0)               share left (z = 8 Li per formula unit)
+        eps_SE = eps_SE,0 theta                   LPSCl volume fraction
+
+    n_dec is all the Li the decomposition took, on connected and disconnected particles.
+    Only the electrode's LPSCl takes part: the separator touches active particles only at
+    its face, a ~1/100 of their surface. The products replace the LPSCl they came from
+    (their net volume is in :class:`StackPressure`); the ionic path (:class:`IonicContact`)
+    and the reaction rate (:class:`Decomposition`) follow theta, so the reaction slows as
+    its reactant runs out and can never take more than the electrode holds.
+    """
+
+    def __init__(self, param, options):
+        super().__init__(param, options=options)
+
+    def get_coupled_variables(self, variables):
+        eps_0 = pybamm.Parameter(n.ELECTRODE_POROSITY)
+        z = pybamm.Parameter(n.phase_parameter(n.GRAPHITE, n.SEI_LI_PER_FORMULA))
+        N_0 = eps_0 * self.param.p.L * self.param.A_cc / pybamm.Parameter(n.LPSCL_MOLAR_VOLUME)
+        n_dec = sum(variables[n.phase_decomposition_lithium(p)] for p in n.PHASES)
+        theta = 1 - n_dec / (z * N_0)
+        variables.update(
+            {
+                n.LPSCL_INITIAL: N_0,
+                n.LPSCL_CONSUMED: n_dec / z,
+                n.LPSCL_LEFT: theta,
+                n.ELECTROLYTE_FRACTION: variables[n.ELECTRODE_POROSITY] * theta,
+            }
+        )
+        return variables
