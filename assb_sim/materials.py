@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pybamm
 
-from .names import SI_RETAINED
 from .submodels.laws import contact_factor
 
 _PYBAMM_LI_ION_DATA = Path(pybamm.__file__).parent / "input" / "parameters" / "lithium_ion"
@@ -51,40 +50,22 @@ def graphite_ocp_Ai2020(sto: pybamm.Symbol) -> pybamm.Symbol:
     return pybamm.Interpolant(x, y, sto, name=name, interpolator="cubic") + _tail(sto)
 
 
-
-
-def _si_reversible(sto: pybamm.Symbol) -> pybamm.Symbol:
-    """Stoichiometry within Si's reversible range x_r..1, clamped at 1e-4 below it.
-
-    x_r is the Li that does not come back at 2 V (trapped in Si, taken by its oxide). Both
-    OCP branches span the reversible range, so after the first cycle Si cycles on them as
-    the pristine model does on 0..1. Below x_r (only in the first lithiation) the branches
-    sit at their clamped end, ~1.9 V: the first lithiation fills x_r at its start.
-    """
-    x_r = pybamm.Parameter(f"Secondary: {SI_RETAINED}")
-    return pybamm.maximum((sto - x_r) / (1 - x_r), 1e-4)
-
-
 def silicon_ocp_lithiation_Mark2016(sto: pybamm.Symbol) -> pybamm.Symbol:
-    """Si OCP on lithiation [V] (Verbrugge, Baker, Xiao, JES 163 A262 (2016) fit), on the
-    reversible range (:func:`_si_reversible`)."""
-    return pristine_silicon_ocp_lithiation(_si_reversible(sto))
+    """Si OCP on lithiation [V] (Verbrugge, Baker, Xiao, JES 163 A262 (2016) fit).
 
-
-def pristine_silicon_ocp_lithiation(sto: pybamm.Symbol) -> pybamm.Symbol:
-    """The lithiation branch of pristine Si (nothing retained yet) [V]; the polynomial
-    already carries the end-point tail."""
+    The polynomial already carries the end-point tail.
+    """
     p = (-96.63, 372.6, -587.6, 489.9, -232.8, 62.99, -9.286, 0.8633)
     return _poly(p, sto) + _tail(sto)
 
 
 def silicon_ocp_delithiation_Mark2016(sto: pybamm.Symbol) -> pybamm.Symbol:
-    """Si OCP on delithiation [V] (Verbrugge, Baker, Xiao, JES 163 A262 (2016) fit), on the
-    reversible range (:func:`_si_reversible`). The ~0.1-0.2 V gap to the lithiation
-    branch is the Si hysteresis."""
-    s = _si_reversible(sto)
+    """Si OCP on delithiation [V] (Verbrugge, Baker, Xiao, JES 163 A262 (2016) fit).
+
+    The ~0.1-0.2 V gap to the lithiation branch is the Si hysteresis.
+    """
     p = (-51.02, 161.3, -205.7, 140.2, -58.76, 16.87, -3.792, 0.9937)
-    return _poly(p, s) + _tail(s)
+    return _poly(p, sto) + _tail(sto)
 
 
 def silicon_ocp_average_Mark2016(sto: pybamm.Symbol) -> pybamm.Symbol:

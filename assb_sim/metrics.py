@@ -38,6 +38,11 @@ class Col:
     SI_DELITHIATION = "si_delithiation_mAh_g"
     SEI_LITHIATION = "sei_lithiation_mAh_g"
     SEI_DELITHIATION = "sei_delithiation_mAh_g"
+    UPTAKE_LITHIATION = "si_uptake_lithiation_mAh_g"  # the Si powder's oxide and trap sites
+    # the paper's reading: delithiation capacity below / above PLATEAU_SPLIT_V
+    GRAPHITE_PLATEAU = "graphite_plateau_delithiation_mAh_g"
+    SI_PLATEAU = "si_plateau_delithiation_mAh_g"
+    LPSCL_CONSUMED = "lpscl_consumed_fraction"
     TRAPPED_LI = "trapped_li_mAh_g"
     GRAPHITE_CONNECTED = "graphite_connected_fraction"
     SI_CONNECTED = "si_connected_fraction"
@@ -80,6 +85,11 @@ class Metric:
     CV_SECOND = "cv_lithiation_current_second_mA_cm2"
     THICKNESS_INITIAL = "electrode_thickness_initial_um"
     THICKNESS_FINAL = "electrode_thickness_final_um"
+    THICKNESS_CHANGE = "electrode_thickness_change"  # final / pristine - 1, as the paper compares
+    FIRST_GRAPHITE_PLATEAU = "first_graphite_plateau_capacity_mAh_g"
+    FIRST_SI_PLATEAU = "first_si_plateau_capacity_mAh_g"
+    FIRST_PLATEAU_RATIO = "first_graphite_si_plateau_ratio"
+    LPSCL_CONSUMED_FINAL = "lpscl_consumed_fraction_final"
     PRESSURE_INITIAL = "stack_pressure_initial_MPa"
     PRESSURE_FINAL = "stack_pressure_final_MPa"
     FIRST_DP_LITHIATION = "first_lithiation_pressure_change_MPa_per_mAh_cm2"
@@ -97,8 +107,22 @@ class Metric:
 
 # the first galvanostatic cycle's metrics: a first-cycle-only protocol is enough for them
 FIRST_CYCLE_METRICS = frozenset(
-    {Metric.FIRST_DELITHIATION, Metric.ICE, Metric.FIRST_GRAPHITE, Metric.FIRST_SI, Metric.FIRST_GRAPHITE_SI_RATIO}
+    {
+        Metric.FIRST_DELITHIATION,
+        Metric.ICE,
+        Metric.FIRST_GRAPHITE,
+        Metric.FIRST_SI,
+        Metric.FIRST_GRAPHITE_SI_RATIO,
+        Metric.FIRST_GRAPHITE_PLATEAU,
+        Metric.FIRST_SI_PLATEAU,
+        Metric.FIRST_PLATEAU_RATIO,
+    }
 )
+
+# The paper splits a delithiation into graphite and Si "based on the plateau" of each:
+# graphite delithiates mostly below ~0.25 V (its stage transitions), amorphous Si mostly
+# above (paper digest, "How the paper measured"). The same reading of the model's curve.
+PLATEAU_SPLIT_V = 0.25
 
 _END_OF_CYCLE = (
     n.connected_fraction(n.GRAPHITE),
@@ -106,11 +130,14 @@ _END_OF_CYCLE = (
     n.THICKNESS_WE,
     n.THICKNESS_LI,
     n.STACK_PRESSURE,
+    n.LPSCL_CONSUMED,
+    n.LPSCL_INITIAL,
 )
 # the variables a run stores: what the table and metrics below need
 RECORDED = (
     n.DISCHARGE_CAPACITY,
     n.SEI_LITHIUM,
+    n.UPTAKE_STATE,
     n.VOLTAGE,
     n.CURRENT,
     *n.PARTICLE_LITHIUM,
@@ -125,8 +152,8 @@ def cycle_table(
 
     A step lithiates when the charge passed into the electrode (PyBaMM's discharge
     capacity) rises over it. The charge through phase k is F times the change of the Li
-    that entered it, connected or since trapped; the side reaction takes the rest:
-    lithiation = graphite + Si + SEI, delithiation = graphite + Si - SEI.
+    that entered it, connected or since trapped; the side reactions take the rest:
+    lithiation = graphite + Si + SEI + uptake, delithiation = graphite + Si - SEI - uptake.
     Variables are evaluated once on the whole solution and sliced per step (the steps'
     points are concatenated in order): far cheaper than evaluating them step by step.
     """
@@ -138,9 +165,10 @@ def cycle_table(
             break
         block, index = labels[number - 1]
         first = offset
-        parts = ("total", n.GRAPHITE, n.SILICON, "sei")
+        parts = ("total", n.GRAPHITE, n.SILICON, "sei", "uptake")
         charge = dict.fromkeys((f"{d}_{p}" for d in ("lith", "delith") for p in parts), 0.0)
         dp = dict.fromkeys(("lith", "delith", "rest"), 0.0)
+        plateau = {"graphite": 0.0, "si": 0.0}
         for step in cycle.steps:
             i, j = offset, offset + len(step.t) - 1
             offset = j + 1
@@ -149,12 +177,18 @@ def cycle_table(
             if dq == 0:  # a rest: no half cycle, but the pressure may relax
                 dp["rest"] += delta[n.STACK_PRESSURE] / 1e6
                 continue
+            if dq < 0:
+                for phase, share in _plateau_split(
+                    data[n.DISCHARGE_CAPACITY][i : j + 1], data[n.VOLTAGE][i : j + 1]
+                ).items():
+                    plateau[phase] += share
             d = "lith" if dq > 0 else "delith"
             sign = 1 if dq > 0 else -1
             charge[f"{d}_total"] += abs(dq)
             for p in n.PHASES:
                 charge[f"{d}_{p}"] += sign * (delta[n.phase_lithium(p)] + delta[n.trapped_lithium(p)]) * F
             charge[f"{d}_sei"] += delta[n.SEI_LITHIUM] * F
+            charge[f"{d}_uptake"] += delta[n.UPTAKE_STATE] * F
             dp[d] += delta[n.STACK_PRESSURE] / 1e6
         lith, delith = charge["lith_total"], charge["delith_total"]
         end = {name: float(values[offset - 1]) for name, values in data.items()}
@@ -176,6 +210,10 @@ def cycle_table(
                 Col.SI_DELITHIATION: geo.mAh_g(charge[f"delith_{n.SILICON}"]),
                 Col.SEI_LITHIATION: geo.mAh_g(charge["lith_sei"]),
                 Col.SEI_DELITHIATION: geo.mAh_g(charge["delith_sei"]),
+                Col.UPTAKE_LITHIATION: geo.mAh_g(charge["lith_uptake"]),
+                Col.GRAPHITE_PLATEAU: geo.mAh_g(plateau["graphite"]),
+                Col.SI_PLATEAU: geo.mAh_g(plateau["si"]),
+                Col.LPSCL_CONSUMED: end[n.LPSCL_CONSUMED] / end[n.LPSCL_INITIAL],
                 Col.TRAPPED_LI: geo.mAh_g(trapped * F),
                 Col.GRAPHITE_CONNECTED: end[n.connected_fraction(n.GRAPHITE)],
                 Col.SI_CONNECTED: end[n.connected_fraction(n.SILICON)],
@@ -209,6 +247,14 @@ def cycle_table(
     return table, curves
 
 
+def _plateau_split(q_Ah: np.ndarray, voltage: np.ndarray) -> dict[str, float]:
+    """Charge [C] a delithiation delivers below (graphite) and above (Si) PLATEAU_SPLIT_V,
+    each interval counted at its mean voltage."""
+    dq = -np.diff(q_Ah) * 3600
+    below = 0.5 * (voltage[1:] + voltage[:-1]) < PLATEAU_SPLIT_V
+    return {"graphite": float(dq[below].sum()), "si": float(dq[~below].sum())}
+
+
 def _per(change: float, capacity: float) -> float:
     return change / capacity if capacity > 0 else np.nan
 
@@ -226,12 +272,19 @@ def metrics(result: RunResult) -> dict:
         Metric.FIRST_GRAPHITE: _get(first, Col.GRAPHITE_DELITHIATION),
         Metric.FIRST_SI: _get(first, Col.SI_DELITHIATION),
         Metric.FIRST_GRAPHITE_SI_RATIO: _ratio(first, Col.GRAPHITE_DELITHIATION, Col.SI_DELITHIATION),
+        Metric.FIRST_GRAPHITE_PLATEAU: _get(first, Col.GRAPHITE_PLATEAU),
+        Metric.FIRST_SI_PLATEAU: _get(first, Col.SI_PLATEAU),
+        Metric.FIRST_PLATEAU_RATIO: _ratio(first, Col.GRAPHITE_PLATEAU, Col.SI_PLATEAU),
         Metric.RATE_RETENTION: _rate_retention(df),
         Metric.CYCLE_RETENTION: None,
         Metric.MEAN_CE: None,
         Metric.CV_LOSS: None,
         Metric.THICKNESS_INITIAL: geo.electrode_thickness * 1e6,
         Metric.THICKNESS_FINAL: _last(df, Col.THICKNESS),
+        Metric.THICKNESS_CHANGE: None
+        if df.empty
+        else float(df[Col.THICKNESS].iloc[-1] / (geo.electrode_thickness * 1e6) - 1),
+        Metric.LPSCL_CONSUMED_FINAL: _last(df, Col.LPSCL_CONSUMED),
         Metric.PRESSURE_INITIAL: result.design.stack_pressure_MPa,
         Metric.PRESSURE_FINAL: _last(df, Col.PRESSURE),
         Metric.FIRST_DP_LITHIATION: _get(first, Col.DP_LITHIATION),

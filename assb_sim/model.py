@@ -17,6 +17,7 @@ from .submodels import (
     Decomposition,
     InterphaseKinetics,
     IonicContact,
+    IrreversibleUptake,
     LpsclInventory,
     StackPressure,
     Swelling,
@@ -41,7 +42,8 @@ def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> 
 
     LPSCl decomposition (bounded by the electrode's LPSCl, its film following its
     particles, its resistance in series with charge transfer) replaces PyBaMM's SEI growth
-    and kinetics on each phase. With ``mechanics`` the
+    and kinetics on each phase; the Si powder's irreversible uptake (oxide, trapping)
+    takes its extra-reaction slot. With ``mechanics`` the
     electrochemo-mechanical submodels are attached too: swelling, contact loss of each
     phase (replacing PyBaMM's constant active material), void growth, confinement and the
     stack pressure.
@@ -54,6 +56,7 @@ def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> 
     for phase in PHASES:
         model.submodels[f"positive {phase} sei"] = Decomposition(param, options, phase)
         model.submodels[f"positive {phase} interface"] = InterphaseKinetics(param, options, phase)
+    model.submodels["positive secondary lithium plating"] = IrreversibleUptake(param, options)
     if mechanics:
         for phase in PHASES:
             # the mechanics acts on the electrode as a whole: one connected fraction per phase

@@ -84,6 +84,11 @@ def connected_lithium(phase: str) -> str:
     return f"{PHASE_LABEL[phase]} connected lithium [mol]"
 
 
+def loosened_volume(phase: str) -> str:
+    """Volume fraction of a phase still connected but with loosened contacts."""
+    return f"{PHASE_LABEL[phase]} loosened volume fraction"
+
+
 def connected_fraction(phase: str) -> str:
     """Connected share of a phase's pristine volume."""
     return f"{PHASE_LABEL[phase]} connected fraction"
@@ -126,6 +131,10 @@ CONTACT_PRESSURE_SCALE = "Contact pressure scale [Pa]"
 VOID_NEW_STRAIN = "Void growth per unit new strain"
 VOID_CYCLED_STRAIN = "Void growth per unit cycled strain"
 MAX_VOID_THICKENING = "Maximum void thickening"
+RELEASE_CONTRACTION = "Loosened-particle release contraction"
+UPTAKE_CAPACITY = "Si irreversible uptake capacity [mol.m-3]"
+UPTAKE_SHARE = "Si irreversible uptake per unit lithiation"
+UPTAKE_STATE = "Si irreversible uptake [mol]"
 EACH_PHASE = "Each phase: "  # parameter-file prefix: the same value for graphite and Si
 
 
@@ -133,8 +142,8 @@ def full_lithiation_strain(phase: str) -> str:
     return f"{PHASE_LABEL[phase]} volumetric strain at full lithiation"
 
 
-def contact_loss_new_strain(phase: str) -> str:
-    return f"{PHASE_LABEL[phase]} contact loss per unit new strain"
+def contact_loosening(phase: str) -> str:
+    return f"{PHASE_LABEL[phase]} contact loosening per unit new strain"
 
 
 def contact_fatigue(phase: str) -> str:
@@ -153,7 +162,6 @@ def phase_parameter(phase: str, name: str) -> str:
 MAX_CONCENTRATION = "Maximum concentration in positive electrode [mol.m-3]"
 INITIAL_CONCENTRATION = "Initial concentration in positive electrode [mol.m-3]"
 ELECTRODE_OCP = "Positive electrode OCP [V]"
-SI_RETAINED = "Positive electrode Li retained at 2 V [stoichiometry]"  # a Secondary: parameter
 SEI_DIFFUSIVITY = "SEI lithium interstitial diffusivity [m2.s-1]"
 SEI_LI_PER_FORMULA = "Ratio of lithium moles to SEI moles"
 FILM_RESISTIVITY = "SEI resistivity [Ohm.m]"

@@ -28,6 +28,9 @@ LI_MOLAR_VOLUME = 1.30e-5  # [m3.mol-1] Li metal, 6.94 g/mol / 0.534 g/cm3 (CRC 
 SIO2_DENSITY = 2.2  # [g.cm-3] amorphous silica (CRC Handbook)
 # amorphous SiO2 + 2 Li -> 1/2 Li4SiO4 + 1/2 Si: 2 x 26.8 Ah/mol / 60.08 g/mol [Ban2012]
 SIO2_UPTAKE_MAH_G = 2 * F / 3.6 / 60.08
+# the oxide is reduced and the trap sites fill early in the first lithiation (the oxide
+# at ~0.5-1.2 V, before the Si plateau): e-folding over a third of Si's reversible capacity
+UPTAKE_EFOLD = 1 / 3
 
 DATA_DIR = Path(__file__).resolve().parent / "_data"
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -179,16 +182,25 @@ class CellGeometry:
         return e.si_capacity_mAh_g / (1 - e.si_trapped_fraction) + self.si_oxide_mass_fraction * SIO2_UPTAKE_MAH_G
 
     @property
-    def si_retained_stoichiometry(self) -> float:
-        """Share of the Si phase's capacity that does not come back at 2 V: 1 - Q_rev / Q_tot."""
-        return 1 - self.design.electrode.si_capacity_mAh_g / self.si_first_lithiation_capacity_mAh_g
+    def si_uptake_capacity(self) -> float:
+        """Li the Si powder takes irreversibly in its first lithiation, per electrode
+        volume [mol.m-3]: (Q_tot - Q_rev) x Si mass per volume / F."""
+        q = self.si_first_lithiation_capacity_mAh_g - self.design.electrode.si_capacity_mAh_g
+        return q * MAH_PER_G_TO_C_PER_KG * self.active_loading * self.si_mass_fraction / self.electrode_thickness / F
+
+    @property
+    def si_uptake_share(self) -> float:
+        """Irreversible uptake per unit of Si lithiation while the sink is empty:
+        (Q_tot - Q_rev) / (UPTAKE_EFOLD Q_rev), so the sink is 1 - 1/e full after
+        UPTAKE_EFOLD of Si's reversible capacity has gone in."""
+        e = self.design.electrode
+        return (self.si_first_lithiation_capacity_mAh_g - e.si_capacity_mAh_g) / (UPTAKE_EFOLD * e.si_capacity_mAh_g)
 
     @property
     def c_max_si(self) -> float:
-        """[mol.m-3] = first-lithiation capacity * density / F (the reversible part is
-        1 - x_retained of it)."""
+        """[mol.m-3] = reversible capacity * density / F."""
         e = self.design.electrode
-        return self.si_first_lithiation_capacity_mAh_g * MAH_PER_G_TO_C_PER_KG * e.si_density_g_cm3 * 1e3 / F
+        return e.si_capacity_mAh_g * MAH_PER_G_TO_C_PER_KG * e.si_density_g_cm3 * 1e3 / F
 
     @property
     def practical_capacity_mAh_g(self) -> float:
@@ -269,7 +281,6 @@ def parameter_values(
             "Positive electrode exchange-current density [A.m-2]": materials.silicon_exchange_current_density,
             "Positive particle diffusivity [m2.s-1]": materials.silicon_diffusivity,
             n.MAX_CONCENTRATION: geo.c_max_si,
-            n.SI_RETAINED: geo.si_retained_stoichiometry,
             "Positive electrode active material volume fraction": geo.volume_fraction("si"),
             "Positive particle radius [m]": e.si_particle_size_nm * 1e-9 / 2,
             "Positive electrode density [kg.m-3]": e.si_density_g_cm3 * 1e3,
@@ -278,7 +289,7 @@ def parameter_values(
     # every protocol starts by lithiating, so Si starts on its lithiation branch
     pristine_x = {
         n.GRAPHITE: _pristine_stoichiometry(materials.graphite_ocp_Ai2020, pristine_V),
-        n.SILICON: _pristine_stoichiometry(materials.pristine_silicon_ocp_lithiation, pristine_V),
+        n.SILICON: _pristine_stoichiometry(materials.silicon_ocp_lithiation_Mark2016, pristine_V),
     }
     for p, items in phase.items():
         for name, v in items.items():
@@ -316,6 +327,8 @@ def parameter_values(
             "Open-circuit voltage at 100% SOC [V]": values["Lower voltage cut-off [V]"],
             n.LI_MOLAR_VOLUME: LI_MOLAR_VOLUME,
             n.PORE_FRACTION: e.porosity,
+            n.UPTAKE_CAPACITY: geo.si_uptake_capacity,
+            n.UPTAKE_SHARE: geo.si_uptake_share,
         }
         | dict.fromkeys(n.INPUTS, "[input]")
     )
@@ -328,9 +341,9 @@ def _mechanics_values(geo: CellGeometry, mech: dict, materials: dict) -> dict:
     si_full = mech.pop("Si volumetric strain at Li15Si4")
     si_theoretical = mech.pop("Si theoretical capacity [mAh.g-1]")
     molar_mass = mech.pop("LPSCl molar mass [kg.mol-1]")
-    # strain is linear in Li content, so at x = 1 (the first-lithiation capacity) it is
-    # the Li15Si4 strain scaled by that capacity / the theoretical one
-    mech[n.full_lithiation_strain(n.SILICON)] = si_full * geo.si_first_lithiation_capacity_mAh_g / si_theoretical
+    # strain is linear in Li content, so at the practical capacity it is the Li15Si4
+    # strain scaled by practical / theoretical capacity
+    mech[n.full_lithiation_strain(n.SILICON)] = si_full * geo.design.electrode.si_capacity_mAh_g / si_theoretical
     # volume of the products per Li consumed, minus the LPSCl they replace
     z = materials[n.EACH_PHASE + "Ratio of lithium moles to SEI moles"]
     v_products = materials[n.EACH_PHASE + "SEI partial molar volume [m3.mol-1]"]

@@ -10,21 +10,19 @@ from .contact_loss import ContactLoss
 from .decomposition import Decomposition
 from .interphase_kinetics import InterphaseKinetics
 from .ionic_contact import IonicContact
+from .irreversible_uptake import IrreversibleUptake
 from .lpscl_inventory import LpsclInventory
 from .stack_pressure import StackPressure
 from .swelling import Swelling
 from .voids import VoidGrowth
 
-# the order they are attached in, and documented in
-PROCESSES = (Decomposition, LpsclInventory, InterphaseKinetics, IonicContact, Swelling, ContactLoss, VoidGrowth, Confinement, StackPressure)
-
 __all__ = [
-    "PROCESSES",
     "Confinement",
     "ContactLoss",
     "Decomposition",
     "InterphaseKinetics",
     "IonicContact",
+    "IrreversibleUptake",
     "LpsclInventory",
     "StackPressure",
     "Swelling",

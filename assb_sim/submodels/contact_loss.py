@@ -7,25 +7,30 @@ import pybamm
 from .. import names as n
 from .laws import smooth_abs
 
+STRAIN_FLOOR = 1e-3  # below this the electrode has not expanded yet: no contraction share
+
 
 class ContactLoss(pybamm.active_material.LossActiveMaterial):
     """Loss of electronic/ionic contact of one phase (graphite or Si), whole particles at a time.
 
-    Expanding beyond its largest strain so far breaks a share of a phase's contacts; cycling
-    wears them (fatigue; b_0, the confinement-independent part, is Si's isolation by its
-    growing interphase, which no pressure or binder prevents)::
+    Expanding beyond its largest strain so far stretches a phase's contacts: a share of
+    the still-tight volume is *loosened* (volume fraction l). A loosened particle separates
+    as soon as the phase starts to shrink back, holding the Li it had at its largest
+    expansion: the release runs over a contraction of f_rel of the strain, so a released
+    particle has given back only ~f_rel of its Li. Cycling wears every contact (fatigue;
+    b_0, the confinement-independent part, is Si's isolation by its growing interphase,
+    which no pressure or binder prevents)::
 
-        k       = a S de_new/dt + (b S + b_0) |de/dt|
-        deps/dt = -k eps
-        dn/dt   = -<a j> L A / F - k n,      dm/dt = k n
+        dl/dt   = a S de_new/dt (eps - l) - l r - f l,   r = max(-de/dt, 0) / (f_rel max(e, e_floor))
+        deps/dt = -l r - f eps = -k eps,                 f = (b S + b_0) |de/dt|
+        dn/dt   = -<a j> L A / F - k n,                  dm/dt = k n
 
-    S is the contact-loss susceptibility (:class:`Confinement`), e the phase's driving strain
-    (Si: its own; graphite: the composite's). A particle that loses contact keeps the Li it
-    holds at that moment (n / eps per volume) and takes no further part in cycling: it
-    cannot give back Li it was cut off with. That Li m is PyBaMM's "loss of lithium due to
-    loss of active material"; it lowers the coulombic efficiency. The loss is uniform
-    through the electrode, so the connected Li n is one state: PyBaMM's bookkeeping without
-    making every mechanics equation depend on every particle node.
+    so 0 <= l <= eps always. S is the contact-loss susceptibility (:class:`Confinement`),
+    e the phase's driving strain (Si: its own; graphite: the composite's). Material cut
+    off keeps its Li m (PyBaMM's "loss of lithium due to loss of active material"), which
+    lowers the coulombic efficiency. The loss is uniform through the electrode, so the
+    connected Li n is one state: PyBaMM's bookkeeping without making every mechanics
+    equation depend on every particle node.
     """
 
     def __init__(self, param, options, phase):
@@ -34,21 +39,30 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
     def get_fundamental_variables(self):
         variables = super().get_fundamental_variables()
         pp = self.phase_param
-        lithium = n.connected_lithium(self.phase)
+        loosened, lithium = n.loosened_volume(self.phase), n.connected_lithium(self.phase)
+        variables[loosened] = pybamm.Variable(loosened, scale=pp.epsilon_s_av)
         capacity = pp.epsilon_s_av * pp.c_max * self.domain_param.L * self.param.A_cc
         variables[lithium] = pybamm.Variable(lithium, scale=capacity)
         return variables
 
     def get_coupled_variables(self, variables):
         phase, strain = self.phase, n.DRIVING_STRAIN[self.phase]
-        a = pybamm.Parameter(n.contact_loss_new_strain(phase))
+        a = pybamm.Parameter(n.contact_loosening(phase))
         b = pybamm.Parameter(n.contact_fatigue(phase))
         b_0 = pybamm.Parameter(n.intrinsic_fatigue(phase))
         S, de = variables[n.SUSCEPTIBILITY], variables[n.rate(strain)]
-        k = a * S * variables[n.new_strain_rate(strain)] + (b * S + b_0) * smooth_abs(de)
+        f_rel = pybamm.Parameter(n.RELEASE_CONTRACTION)
+        contraction = pybamm.maximum(-de, 0) / (f_rel * pybamm.maximum(variables[strain], STRAIN_FLOOR))
+        loose = variables[n.loosened_volume(phase)]
         eps = variables[n.active_fraction(phase)]
+        release = loose * contraction
+        fatigue = (b * S + b_0) * smooth_abs(de)  # wears tight and loosened contacts alike
+        k = release / eps + fatigue
         variables.update(self._get_standard_active_material_change_variables(-eps * k))
+        new_loosening = a * S * variables[n.new_strain_rate(strain)] * (eps - loose)
+        variables[n.rate(n.loosened_volume(phase))] = new_loosening - release - fatigue * loose
         variables[n.contact_loss_rate(phase)] = k
+        variables[f"{n.PHASE_LABEL[phase]} loosened contact fraction"] = loose / eps
         variables[n.connected_fraction(phase)] = eps / self.phase_param.epsilon_s_av
         return variables
 
@@ -59,6 +73,7 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
         a_j = variables[n.interfacial_current(phase)]
         self.rhs = {
             eps: -eps * k,
+            variables[n.loosened_volume(phase)]: variables[n.rate(n.loosened_volume(phase))],
             n_k: -a_j * self.domain_param.L * self.param.A_cc / self.param.F - k * n_k,
             variables[n.trapped_lithium(phase)]: k * n_k,
         }
@@ -67,4 +82,5 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
         super().set_initial_conditions(variables)
         pp = self.phase_param
         n0 = pp.epsilon_s_av * pp.c_init_av * self.domain_param.L * self.param.A_cc
+        self.initial_conditions[variables[n.loosened_volume(self.phase)]] = pybamm.Scalar(0)
         self.initial_conditions[variables[n.connected_lithium(self.phase)]] = n0

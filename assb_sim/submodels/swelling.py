@@ -16,8 +16,8 @@ class Swelling(pybamm.BaseSubModel):
     Strain is linear in Li content (Obrovac 2007 for Si, graphite linearised, Ai 2020)::
 
         e_Si   = beta_Si x_Si                                         (connected Si)
-        e_comp = sum_k beta_k (n_k + m_k) / (c_k,max L A) - e_0        (whole electrode)
-        e_load = sum_k beta_k n_k / (c_k,max L A) - e_0                (connected network)
+        e_comp = sum_k beta_k (n_k + m_k) / (c_k,max L A) - e_0         (whole electrode)
+        e_load = sum_k beta_k (1 - l_k / eps_k) n_k / (c_k,max L A) - e_0  (load-bearing network)
         dL_rev = (1 - phi) L e_comp,   dL_load = (1 - phi) L e_load
         de_max/dt = max(de/dt, 0) H(e - e_max)                         (strain history)
 
@@ -45,11 +45,12 @@ class Swelling(pybamm.BaseSubModel):
             eps = variables[n.active_fraction(phase)]
             n_k = variables[n.connected_lithium(phase)]
             m_k = variables[n.trapped_lithium(phase)]
+            loosened = variables[n.loosened_volume(phase)] / eps  # share of connected volume
             dx_dt = -variables[n.interfacial_current(phase)] / (F * eps * c_max)  # a j > 0 is delithiation
             # all Li, connected or trapped, keeps its particle swollen ...
             e_comp += beta * (n_k + m_k) / (c_max * L * A)
             # ... but only particles still bonded into the network push on the stack
-            e_load += beta * n_k / (c_max * L * A)
+            e_load += beta * (1 - loosened) * n_k / (c_max * L * A)
             de_comp += beta * eps * dx_dt
             e_0 += beta * phase_param.epsilon_s_av * phase_param.sto_init_av  # pristine strain
             if phase == n.SILICON:

@@ -1,0 +1,57 @@
+"""The Si powder's irreversible first-lithiation uptake: its oxide and its trap sites."""
+
+from __future__ import annotations
+
+import pybamm
+from pybamm.models.submodels.interface.lithium_plating.base_plating import BasePlating
+
+from .. import names as n
+from .laws import cite
+
+
+class IrreversibleUptake(BasePlating):
+    """A finite Li sink on the Si phase, filled as Si lithiates::
+
+        j_up  = r theta_up min(j_Si, 0)           (j_Si < 0: Si lithiating)
+        dN/dt = -<a_Si j_up> L A / F,   theta_up = 1 - N / N_max
+
+    N_max holds the Li the native oxide shell takes (2 Li per SiO2, amorphous SiO2 ->
+    Li4SiO4 + Si) and the Li trapped in a-Si that does not come back at 2 V (a share f_t
+    of what Si takes); r sets how early it fills (see ``parameters.CellGeometry``). The
+    Li goes from the electrolyte to the sink, not into the Si particles, so the Si phase
+    keeps its reversible capacity, and theta_up bounds the sink by what is there. It sits
+    in PyBaMM's extra-reaction slot of the Si phase (its "lithium plating").
+    """
+
+    def __init__(self, param, options):
+        super().__init__(param, "positive", options=options, phase=n.SILICON)
+        cite("Ban2012", "Lindgren2019")
+
+    def get_fundamental_variables(self):
+        N = pybamm.Variable(n.UPTAKE_STATE, scale=1e-6)
+        c = N / (self.param.p.L * self.param.A_cc)
+        field = pybamm.FullBroadcast(c, "positive electrode", "current collector")
+        zero = pybamm.FullBroadcast(pybamm.Scalar(0), "positive electrode", "current collector")
+        variables = {n.UPTAKE_STATE: N}
+        variables.update(self._get_standard_concentration_variables(field, zero))
+        variables.update(self._get_standard_overpotential_variables(zero))
+        return variables
+
+    def get_coupled_variables(self, variables):
+        j_si = variables[f"Positive electrode {self.phase_name}interfacial current density [A.m-2]"]
+        theta = 1 - variables[n.UPTAKE_STATE] / self._capacity()
+        j_up = pybamm.Parameter(n.UPTAKE_SHARE) * theta * pybamm.minimum(j_si, 0)
+        variables.update(self._get_standard_reaction_variables(j_up))
+        return super().get_coupled_variables(variables)
+
+    def set_rhs(self, variables):
+        a = variables[f"Positive electrode {self.phase_name}surface area to volume ratio [m-1]"]
+        j_up = variables[f"Positive electrode {self.phase_name}lithium plating interfacial current density [A.m-2]"]
+        L, A = self.param.p.L, self.param.A_cc
+        self.rhs = {variables[n.UPTAKE_STATE]: -pybamm.x_average(a * j_up) * L * A / self.param.F}
+
+    def set_initial_conditions(self, variables):
+        self.initial_conditions = {variables[n.UPTAKE_STATE]: pybamm.Scalar(0)}
+
+    def _capacity(self) -> pybamm.Symbol:
+        return pybamm.Parameter(n.UPTAKE_CAPACITY) * self.param.p.L * self.param.A_cc
