@@ -21,6 +21,7 @@ from .submodels import (
     LpsclInventory,
     StackPressure,
     Swelling,
+    TotalWithUptake,
     VoidGrowth,
 )
 
@@ -57,6 +58,7 @@ def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> 
         model.submodels[f"positive {phase} sei"] = Decomposition(param, options, phase)
         model.submodels[f"positive {phase} interface"] = InterphaseKinetics(param, options, phase)
     model.submodels["positive secondary lithium plating"] = IrreversibleUptake(param, options)
+    model.submodels["positive total lithium plating"] = TotalWithUptake(param, options)
     if mechanics:
         for phase in PHASES:
             # the mechanics acts on the electrode as a whole: one connected fraction per phase

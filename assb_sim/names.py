@@ -135,6 +135,9 @@ RELEASE_CONTRACTION = "Loosened-particle release contraction"
 UPTAKE_CAPACITY = "Si irreversible uptake capacity [mol.m-3]"
 UPTAKE_SHARE = "Si irreversible uptake per unit lithiation"
 UPTAKE_STATE = "Si irreversible uptake [mol]"
+UPTAKE_CURRENT = "Si irreversible uptake current density [A.m-2]"
+# every place Li goes in the electrode: particles (connected, trapped), products, Si uptake
+ELECTRODE_LITHIUM = (*PARTICLE_LITHIUM, SEI_LITHIUM, UPTAKE_STATE)
 EACH_PHASE = "Each phase: "  # parameter-file prefix: the same value for graphite and Si
 
 

@@ -18,6 +18,13 @@ ONE_CYCLE = short_protocol({"role": "formation", "cycles": 1, "c_rate": 0.15})
 NBR_A, NBR_T, PB = (load_binder(n) for n in ("NBR-A", "NBR-T", "PB"))
 NO_SWELLING = (n.full_lithiation_strain(n.SILICON), n.full_lithiation_strain(n.GRAPHITE))
 INTRINSIC = n.intrinsic_fatigue(n.SILICON)
+# the electrochemistry's own extensions in the limits where PyBaMM's plain model holds:
+# an inexhaustible LPSCl inventory, no Si uptake sink, a film without resistance
+PLAIN_ELECTROCHEMISTRY = {
+    n.LPSCL_MOLAR_VOLUME: 1e-15,
+    n.UPTAKE_SHARE: 0.0,
+    **{n.phase_parameter(p, n.FILM_RESISTIVITY): 0.0 for p in n.PHASES},
+}
 UNITY_COVERAGE = Binder(name="ideal", cohesion_N_m=187, adhesion_N_m=245, peel_strength_N_m=278)
 
 
@@ -45,7 +52,7 @@ def test_mechanics_vanishes_in_its_limits(limit):
     limits and tested on its own below."""
     design = load_cell_design()
     values = parameter_values(design)
-    values.update({INTRINSIC: 0.0})
+    values.update({INTRINSIC: 0.0, **PLAIN_ELECTROCHEMISTRY}, strict=True)
     given = inputs(design, UNITY_COVERAGE)
     if limit == "no swelling":
         values.update({n.full_lithiation_strain(n.SILICON): 0.0, n.full_lithiation_strain(n.GRAPHITE): 0.0})
@@ -61,10 +68,22 @@ def test_mechanics_vanishes_in_its_limits(limit):
         np.testing.assert_allclose(ours, plain, rtol=1e-5)
 
 
+def test_electrochemistry_reduces_to_pybamms_in_its_limits():
+    """Without mechanics, the decomposition with an inexhaustible LPSCl inventory, no Si
+    uptake and a resistance-free film is PyBaMM's SEI growth model."""
+    design = load_cell_design()
+    values = parameter_values(design)
+    values.update(PLAIN_ELECTROCHEMISTRY, strict=True)
+    given = inputs(design, UNITY_COVERAGE) | {n.SET_PRESSURE: 1e12}
+    ours = _capacities(half_cell_model("SPMe", mechanics=False), values, given)
+    plain = _capacities(plain_composite_model("SPMe", side_reaction=True), values, given)
+    np.testing.assert_allclose(ours, plain, rtol=1e-5)
+
+
 def test_confinement_independent_isolation_does_not_depend_on_pressure():
     design = load_cell_design()
     values = parameter_values(design)
-    values.update({INTRINSIC: 0.01})
+    values.update({INTRINSIC: 0.01, **PLAIN_ELECTROCHEMISTRY}, strict=True)
     given = inputs(design, NBR_A)
     high, higher = ({**given, n.SET_PRESSURE: p} for p in (1e11, 1e13))
     plain = _capacities(plain_composite_model("SPMe", side_reaction=True), values, higher)
@@ -74,12 +93,12 @@ def test_confinement_independent_isolation_does_not_depend_on_pressure():
 
 
 def test_lithium_is_conserved_with_contact_loss():
-    """Connected + trapped + decomposition Li = charge passed, over 10 damaging cycles."""
+    """Connected + trapped + decomposition + Si uptake Li = charge passed, over 10 damaging cycles."""
     protocol = short_protocol({"role": "cycling", "cycles": 10, "c_rate": 0.3})
     result = Simulator(protocol, load_cell_design(), "SPMe").solve(PB, pressure_MPa=10)
     sol = result.solution
     assert result.metrics[Metric.TRAPPED_LI_FINAL] > 10  # the test means something only with damage
-    held = sum(sol[v].entries for v in (*n.PARTICLE_LITHIUM, n.SEI_LITHIUM))
+    held = sum(sol[v].entries for v in n.ELECTRODE_LITHIUM)
     q = sol[n.DISCHARGE_CAPACITY].entries * 3600 / F
     # the error scales with the solver tolerance (rtol 1e-6 -> 1.7e-6 of full scale, 1e-8 -> 3e-8)
     np.testing.assert_allclose(held - held[0], q - q[0], atol=1e-5 * np.abs(q).max())
@@ -131,6 +150,7 @@ def test_fixed_gap_without_swelling_sees_only_the_li_foil():
     values = parameter_values(design)
     values.update(
         {
+            n.UPTAKE_SHARE: 0.0,
             **dict.fromkeys(NO_SWELLING, 0.0),
             n.phase_parameter(n.GRAPHITE, n.SEI_DIFFUSIVITY): 0.0,
             n.phase_parameter(n.SILICON, n.SEI_DIFFUSIVITY): 0.0,

@@ -16,17 +16,18 @@ from assb_sim.protocols import CellMode
 @pytest.mark.parametrize("fixture", ["formation_dfn", "formation_spme"])
 def test_phase_shares_add_up_to_the_total(fixture, request):
     df = request.getfixturevalue(fixture).cycles
-    lith = df[Col.GRAPHITE_LITHIATION] + df[Col.SI_LITHIATION] + df[Col.SEI_LITHIATION]
+    lith = df[Col.GRAPHITE_LITHIATION] + df[Col.SI_LITHIATION] + df[Col.SEI_LITHIATION] + df[Col.UPTAKE_LITHIATION]
     delith = df[Col.GRAPHITE_DELITHIATION] + df[Col.SI_DELITHIATION] - df[Col.SEI_DELITHIATION]
     np.testing.assert_allclose(lith, df[Col.LITHIATION], rtol=1e-6)
     np.testing.assert_allclose(delith, df[Col.DELITHIATION], rtol=1e-6)
 
 
 def test_lithium_is_conserved_over_the_run(formation_dfn):
-    """Charge through the external circuit = Li in connected particles + trapped + in SEI."""
+    """Charge through the external circuit = Li in connected particles + trapped + in the
+    decomposition products + in the Si powder's irreversible uptake."""
     sol = formation_dfn.solution
     n_particles = sum(sol[v].entries for v in n.PARTICLE_LITHIUM)
-    n_sei = sol[n.SEI_LITHIUM].entries
+    n_sei = sol[n.SEI_LITHIUM].entries + sol[n.UPTAKE_STATE].entries
     q = sol[n.DISCHARGE_CAPACITY].entries * 3600 / F  # mol of Li moved from the Li foil into the electrode
     np.testing.assert_allclose(
         n_particles + n_sei - (n_particles[0] + n_sei[0]), q - q[0], atol=1e-6 * q.max()

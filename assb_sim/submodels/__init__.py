@@ -10,7 +10,7 @@ from .contact_loss import ContactLoss
 from .decomposition import Decomposition
 from .interphase_kinetics import InterphaseKinetics
 from .ionic_contact import IonicContact
-from .irreversible_uptake import IrreversibleUptake
+from .irreversible_uptake import IrreversibleUptake, TotalWithUptake
 from .lpscl_inventory import LpsclInventory
 from .stack_pressure import StackPressure
 from .swelling import Swelling
@@ -26,5 +26,6 @@ __all__ = [
     "LpsclInventory",
     "StackPressure",
     "Swelling",
+    "TotalWithUptake",
     "VoidGrowth",
 ]

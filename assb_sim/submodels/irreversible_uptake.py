@@ -42,6 +42,7 @@ class IrreversibleUptake(BasePlating):
         theta = 1 - variables[n.UPTAKE_STATE] / self._capacity()
         j_up = pybamm.Parameter(n.UPTAKE_SHARE) * theta * pybamm.minimum(j_si, 0)
         variables.update(self._get_standard_reaction_variables(j_up))
+        variables[n.UPTAKE_CURRENT] = j_up
         return super().get_coupled_variables(variables)
 
     def set_rhs(self, variables):
@@ -55,3 +56,15 @@ class IrreversibleUptake(BasePlating):
 
     def _capacity(self) -> pybamm.Symbol:
         return pybamm.Parameter(n.UPTAKE_CAPACITY) * self.param.p.L * self.param.A_cc
+
+
+class TotalWithUptake(pybamm.lithium_plating.TotalLithiumPlating):
+    """PyBaMM's sum of the phases' extra reactions, taken only once the uptake current
+    exists (PyBaMM would otherwise sum the placeholders it finds first)."""
+
+    def __init__(self, param, options):
+        super().__init__(param, "positive", options=options)
+
+    def get_coupled_variables(self, variables):
+        variables[n.UPTAKE_CURRENT]
+        return super().get_coupled_variables(variables)
