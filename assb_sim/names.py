@@ -134,6 +134,7 @@ MAX_VOID_THICKENING = "Maximum void thickening"
 RELEASE_CONTRACTION = "Loosened-particle release contraction"
 UPTAKE_CAPACITY = "Si irreversible uptake capacity [mol.m-3]"
 UPTAKE_SHARE = "Si irreversible uptake per unit lithiation"
+UPTAKE_EFOLD = "Si uptake filling share of the reversible capacity"
 UPTAKE_STATE = "Si irreversible uptake [mol]"
 UPTAKE_CURRENT = "Si irreversible uptake current density [A.m-2]"
 # every place Li goes in the electrode: particles (connected, trapped), products, Si uptake

@@ -26,11 +26,9 @@ F = 96485.33212  # [C.mol-1]
 MAH_PER_G_TO_C_PER_KG = 3.6e3  # 1 mAh/g = 3.6 C/g = 3.6e3 C/kg
 LI_MOLAR_VOLUME = 1.30e-5  # [m3.mol-1] Li metal, 6.94 g/mol / 0.534 g/cm3 (CRC Handbook)
 SIO2_DENSITY = 2.2  # [g.cm-3] amorphous silica (CRC Handbook)
-# amorphous SiO2 + 2 Li -> 1/2 Li4SiO4 + 1/2 Si: 2 x 26.8 Ah/mol / 60.08 g/mol [Ban2012]
+# amorphous SiO2 + 2 Li -> 1/2 Li4SiO4 + 1/2 Si: 2 x 26.8 Ah/mol / 60.08 g/mol (assumed
+# inside the reported 2/3 [Ban2012] to 4 Li per SiO2)
 SIO2_UPTAKE_MAH_G = 2 * F / 3.6 / 60.08
-# the oxide is reduced and the trap sites fill early in the first lithiation (the oxide
-# at ~0.5-1.2 V, before the Si plateau): e-folding over a third of Si's reversible capacity
-UPTAKE_EFOLD = 1 / 3
 
 DATA_DIR = Path(__file__).resolve().parent / "_data"
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -188,13 +186,12 @@ class CellGeometry:
         q = self.si_first_lithiation_capacity_mAh_g - self.design.electrode.si_capacity_mAh_g
         return q * MAH_PER_G_TO_C_PER_KG * self.active_loading * self.si_mass_fraction / self.electrode_thickness / F
 
-    @property
-    def si_uptake_share(self) -> float:
+    def si_uptake_share(self, efold: float) -> float:
         """Irreversible uptake per unit of Si lithiation while the sink is empty:
-        (Q_tot - Q_rev) / (UPTAKE_EFOLD Q_rev), so the sink is 1 - 1/e full after
-        UPTAKE_EFOLD of Si's reversible capacity has gone in."""
+        (Q_tot - Q_rev) / (efold Q_rev), so the sink is 1 - 1/e full after a share
+        ``efold`` of Si's reversible capacity has gone in."""
         e = self.design.electrode
-        return (self.si_first_lithiation_capacity_mAh_g - e.si_capacity_mAh_g) / (UPTAKE_EFOLD * e.si_capacity_mAh_g)
+        return (self.si_first_lithiation_capacity_mAh_g - e.si_capacity_mAh_g) / (efold * e.si_capacity_mAh_g)
 
     @property
     def c_max_si(self) -> float:
@@ -328,7 +325,7 @@ def parameter_values(
             n.LI_MOLAR_VOLUME: LI_MOLAR_VOLUME,
             n.PORE_FRACTION: e.porosity,
             n.UPTAKE_CAPACITY: geo.si_uptake_capacity,
-            n.UPTAKE_SHARE: geo.si_uptake_share,
+            n.UPTAKE_SHARE: geo.si_uptake_share(float(values.pop(n.UPTAKE_EFOLD))),
         }
         | dict.fromkeys(n.INPUTS, "[input]")
     )
@@ -384,7 +381,11 @@ def sync_docs(doc: Path) -> bool:
     parameters as the model uses them (derived values included): the docs cannot drift.
     """
     render = {"table": lambda arg: provenance_markdown(resource_dir("parameter_sets") / arg)}
-    render |= {"equations": _equations_markdown, "values": lambda arg: _mechanics_values_markdown()}
+    # a code block needs blank lines around it to render as one
+    render |= {
+        "equations": lambda arg: f"\n{_equations_markdown(arg)}\n",
+        "values": lambda arg: _mechanics_values_markdown(),
+    }
     text = doc.read_text()
     new = _GENERATED.sub(lambda m: m.group(1) + render[m.group(2)](m.group(3)) + "\n" + m.group(4), text)
     doc.write_text(new)

@@ -7,6 +7,6 @@ from pathlib import Path
 from assb_sim.parameters import sync_docs
 
 if __name__ == "__main__":
-    for page in ("parameters.md", "mechanics.md"):
+    for page in ("model.md", "parameters.md", "mechanics.md"):
         changed = sync_docs(Path(__file__).parent / page)
         print(f"docs/{page}: {'updated' if changed else 'up to date'}")

@@ -80,7 +80,7 @@ def test_parameterised_model_is_well_posed_in_both_cell_modes(fixed_gap):
     model.check_well_posedness()
 
 
-@pytest.mark.parametrize("page", ["parameters.md", "mechanics.md"])
+@pytest.mark.parametrize("page", ["model.md", "parameters.md", "mechanics.md"])
 def test_docs_are_generated_from_the_code(page, tmp_path):
     """Parameter tables, submodel equations and mechanics values in the docs equal the code's."""
     copy = tmp_path / page

@@ -12,7 +12,7 @@ from .laws import cite
 class IrreversibleUptake(BasePlating):
     """A finite Li sink on the Si phase, filled as Si lithiates::
 
-        j_up  = r theta_up min(j_Si, 0)           (j_Si < 0: Si lithiating)
+        j_up  = r theta_up min(<j_Si>, 0)         (<j_Si> < 0: Si lithiating on average)
         dN/dt = -<a_Si j_up> L A / F,   theta_up = 1 - N / N_max
 
     N_max holds the Li the native oxide shell takes (2 Li per SiO2, amorphous SiO2 ->
@@ -38,9 +38,12 @@ class IrreversibleUptake(BasePlating):
         return variables
 
     def get_coupled_variables(self, variables):
-        j_si = variables[f"Positive electrode {self.phase_name}interfacial current density [A.m-2]"]
+        # the electrode-averaged Si current: the SPMe's Si particles share one concentration
+        j_si = variables[f"X-averaged positive electrode {self.phase_name}interfacial current density [A.m-2]"]
         theta = 1 - variables[n.UPTAKE_STATE] / self._capacity()
-        j_up = pybamm.Parameter(n.UPTAKE_SHARE) * theta * pybamm.minimum(j_si, 0)
+        j_up = pybamm.PrimaryBroadcast(
+            pybamm.Parameter(n.UPTAKE_SHARE) * theta * pybamm.minimum(j_si, 0), "positive electrode"
+        )
         variables.update(self._get_standard_reaction_variables(j_up))
         variables[n.UPTAKE_CURRENT] = j_up
         return super().get_coupled_variables(variables)
