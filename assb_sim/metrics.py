@@ -39,6 +39,7 @@ class Col:
     SEI_LITHIATION = "sei_lithiation_mAh_g"
     SEI_DELITHIATION = "sei_delithiation_mAh_g"
     UPTAKE_LITHIATION = "si_uptake_lithiation_mAh_g"  # the Si powder's oxide and trap sites
+    UPTAKE_DELITHIATION = "si_uptake_delithiation_mAh_g"  # Si still lithiating from graphite
     # the paper's reading: delithiation capacity below / above PLATEAU_SPLIT_V
     GRAPHITE_PLATEAU = "graphite_plateau_delithiation_mAh_g"
     SI_PLATEAU = "si_plateau_delithiation_mAh_g"
@@ -211,6 +212,7 @@ def cycle_table(
                 Col.SEI_LITHIATION: geo.mAh_g(charge["lith_sei"]),
                 Col.SEI_DELITHIATION: geo.mAh_g(charge["delith_sei"]),
                 Col.UPTAKE_LITHIATION: geo.mAh_g(charge["lith_uptake"]),
+                Col.UPTAKE_DELITHIATION: geo.mAh_g(charge["delith_uptake"]),
                 Col.GRAPHITE_PLATEAU: geo.mAh_g(plateau["graphite"]),
                 Col.SI_PLATEAU: geo.mAh_g(plateau["si"]),
                 Col.LPSCL_CONSUMED: end[n.LPSCL_CONSUMED] / end[n.LPSCL_INITIAL],

@@ -58,7 +58,7 @@ def test_least_squares_fit_recovers_known_parameters():
     result = fit(start, targets, workers=2)
     for name, value in true.items():
         assert result.values[name] == pytest.approx(value, rel=0.02), name
-    assert abs(result.residuals["residual"]).max() < 0.05
+    assert abs(result.residuals["residual"]).max() < 0.1  # xtol 1e-4 in log parameters: < 0.1 % here
 
 
 def test_plan_targets_exist_and_mark_used_in_fit():

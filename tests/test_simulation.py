@@ -17,7 +17,9 @@ from assb_sim.protocols import CellMode
 def test_phase_shares_add_up_to_the_total(fixture, request):
     df = request.getfixturevalue(fixture).cycles
     lith = df[Col.GRAPHITE_LITHIATION] + df[Col.SI_LITHIATION] + df[Col.SEI_LITHIATION] + df[Col.UPTAKE_LITHIATION]
-    delith = df[Col.GRAPHITE_DELITHIATION] + df[Col.SI_DELITHIATION] - df[Col.SEI_DELITHIATION]
+    delith = (
+        df[Col.GRAPHITE_DELITHIATION] + df[Col.SI_DELITHIATION] - df[Col.SEI_DELITHIATION] - df[Col.UPTAKE_DELITHIATION]
+    )
     np.testing.assert_allclose(lith, df[Col.LITHIATION], rtol=1e-6)
     np.testing.assert_allclose(delith, df[Col.DELITHIATION], rtol=1e-6)
 
