@@ -29,4 +29,5 @@ class InterphaseKinetics(pybamm.kinetics.SymmetricButlerVolmer):
         film = variables[f"{prefix} {self.phase_name}SEI thickness [m]"]
         T = variables[f"{prefix} electrode temperature [K]" if averaged else "Positive electrode temperature [K]"]
         rho = pybamm.Parameter(n.phase_parameter(self.phase, n.FILM_RESISTIVITY))
-        return j0 / (1 + self.param.F * j0 * film * rho / (self.param.R * T))
+        # 1 / j0_eff = 1 / j0 + F L rho / (R T): j0 appears once in the expression tree
+        return 1 / (1 / j0 + self.param.F * film * rho / (self.param.R * T))
