@@ -186,12 +186,18 @@ class CellGeometry:
         q = self.si_first_lithiation_capacity_mAh_g - self.design.electrode.si_capacity_mAh_g
         return q * MAH_PER_G_TO_C_PER_KG * self.active_loading * self.si_mass_fraction / self.electrode_thickness / F
 
-    def si_uptake_share(self, efold: float) -> float:
-        """Irreversible uptake per unit of Si lithiation while the sink is empty:
-        (Q_tot - Q_rev) / (efold Q_rev), so the sink is 1 - 1/e full after a share
-        ``efold`` of Si's reversible capacity has gone in."""
+    def si_uptake_scale(self, efold: float) -> float:
+        """Si lithiation over which the uptake sink fills by 1 - 1/e, per electrode volume
+        [mol.m-3]: a share ``efold`` of Si's reversible capacity."""
         e = self.design.electrode
-        return (self.si_first_lithiation_capacity_mAh_g - e.si_capacity_mAh_g) / (efold * e.si_capacity_mAh_g)
+        return (
+            efold
+            * e.si_capacity_mAh_g
+            * MAH_PER_G_TO_C_PER_KG
+            * self.active_loading
+            * self.si_mass_fraction
+            / (self.electrode_thickness * F)
+        )
 
     @property
     def c_max_si(self) -> float:
@@ -325,7 +331,7 @@ def parameter_values(
             n.LI_MOLAR_VOLUME: LI_MOLAR_VOLUME,
             n.PORE_FRACTION: e.porosity,
             n.UPTAKE_CAPACITY: geo.si_uptake_capacity,
-            n.UPTAKE_SHARE: geo.si_uptake_share(float(values.pop(n.UPTAKE_EFOLD))),
+            n.UPTAKE_SCALE: geo.si_uptake_scale(float(values.pop(n.UPTAKE_EFOLD))),
         }
         | dict.fromkeys(n.INPUTS, "[input]")
     )

@@ -134,3 +134,14 @@ def test_results_do_not_depend_on_the_smoothing_constants(module, name, monkeypa
         changed = _metrics()
         for key in keys:
             assert changed[key] == pytest.approx(reference[key], rel=5e-3), (name, factor, key)
+
+
+def test_a_si_powder_without_oxide_or_trapping_takes_no_uptake():
+    """Switching the Si uptake off through the design (both sinks 0) must run and take nothing."""
+    design = load_cell_design()
+    design = design.model_copy(
+        update={"electrode": design.electrode.model_copy(update={"si_oxide_shell_nm": 0.0, "si_trapped_fraction": 0.0})}
+    )
+    result = Simulator(ONE_CYCLE, design, "SPMe").solve(NBR_T, pressure_MPa=48)
+    assert result.complete
+    assert result.cycles[Col.UPTAKE_LITHIATION].iloc[0] == pytest.approx(0, abs=1e-9)

@@ -22,7 +22,7 @@ INTRINSIC = n.intrinsic_fatigue(n.SILICON)
 # an inexhaustible LPSCl inventory, no Si uptake sink, a film without resistance
 PLAIN_ELECTROCHEMISTRY = {
     n.LPSCL_MOLAR_VOLUME: 1e-15,
-    n.UPTAKE_SHARE: 0.0,
+    n.UPTAKE_CAPACITY: 0.0,
     **{n.phase_parameter(p, n.FILM_RESISTIVITY): 0.0 for p in n.PHASES},
 }
 UNITY_COVERAGE = Binder(name="ideal", cohesion_N_m=187, adhesion_N_m=245, peel_strength_N_m=278)
@@ -148,7 +148,7 @@ def test_fixed_gap_without_swelling_sees_only_the_li_foil():
     values = parameter_values(design)
     values.update(
         {
-            n.UPTAKE_SHARE: 0.0,
+            n.UPTAKE_CAPACITY: 0.0,
             **dict.fromkeys(NO_SWELLING, 0.0),
             n.phase_parameter(n.GRAPHITE, n.SEI_DIFFUSIVITY): 0.0,
             n.phase_parameter(n.SILICON, n.SEI_DIFFUSIVITY): 0.0,

@@ -12,15 +12,17 @@ from .laws import cite
 class IrreversibleUptake(BasePlating):
     """A finite Li sink on the Si phase, filled as Si lithiates::
 
-        j_up  = r theta_up min(<j_Si>, 0)         (<j_Si> < 0: Si lithiating on average)
-        dN/dt = -<a_Si j_up> L A / F,   theta_up = 1 - N / N_max
+        j_up  = (c_max - c_up) / c_fill min(<j_Si>, 0)     (<j_Si> < 0: Si lithiating on average)
+        dN/dt = -<a_Si j_up> L A / F,   c_up = N / (L A)
 
-    N_max holds the Li the native oxide shell takes (2 Li per SiO2, amorphous SiO2 ->
+    c_max holds the Li the native oxide shell takes (2 Li per SiO2, amorphous SiO2 ->
     Li4SiO4 + Si) and the Li trapped in a-Si that does not come back at 2 V (a share f_t
-    of what Si takes); r sets how early it fills (see ``parameters.CellGeometry``). The
-    Li goes from the electrolyte to the sink, not into the Si particles, so the Si phase
-    keeps its reversible capacity, and theta_up bounds the sink by what is there. It sits
-    in PyBaMM's extra-reaction slot of the Si phase (its "lithium plating").
+    of what Si takes); the sink fills by 1 - 1/e while Si takes c_fill (a third of its
+    reversible capacity; see ``parameters.CellGeometry``), and takes nothing when there is
+    no oxide and no trapping (c_max = 0). The Li goes from the electrolyte to the sink, not
+    into the Si particles, so the Si phase keeps its reversible capacity, and the sink
+    never holds more than c_max. It sits in PyBaMM's extra-reaction slot of the Si phase
+    (its "lithium plating").
     """
 
     def __init__(self, param, options):
@@ -40,10 +42,9 @@ class IrreversibleUptake(BasePlating):
     def get_coupled_variables(self, variables):
         # the electrode-averaged Si current: the SPMe's Si particles share one concentration
         j_si = variables[f"X-averaged positive electrode {self.phase_name}interfacial current density [A.m-2]"]
-        theta = 1 - variables[n.UPTAKE_STATE] / self._capacity()
-        j_up = pybamm.PrimaryBroadcast(
-            pybamm.Parameter(n.UPTAKE_SHARE) * theta * pybamm.minimum(j_si, 0), "positive electrode"
-        )
+        room = pybamm.Parameter(n.UPTAKE_CAPACITY) - variables[n.UPTAKE_STATE] / (self.param.p.L * self.param.A_cc)
+        j_up_av = room / pybamm.Parameter(n.UPTAKE_SCALE) * pybamm.minimum(j_si, 0)
+        j_up = pybamm.PrimaryBroadcast(j_up_av, "positive electrode")
         variables.update(self._get_standard_reaction_variables(j_up))
         variables[n.UPTAKE_CURRENT] = j_up
         return super().get_coupled_variables(variables)
@@ -56,9 +57,6 @@ class IrreversibleUptake(BasePlating):
 
     def set_initial_conditions(self, variables):
         self.initial_conditions = {variables[n.UPTAKE_STATE]: pybamm.Scalar(0)}
-
-    def _capacity(self) -> pybamm.Symbol:
-        return pybamm.Parameter(n.UPTAKE_CAPACITY) * self.param.p.L * self.param.A_cc
 
 
 class TotalWithUptake(pybamm.lithium_plating.TotalLithiumPlating):
