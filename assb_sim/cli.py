@@ -18,6 +18,7 @@ from .schema import InputError, ModelKind, validate
 
 EXIT_BAD_INPUT = 2
 EXIT_SOLVER_FAILURE = 1
+EXIT_NOT_REACHED = 3  # min-pressure: the target is not met even at the highest pressure tried
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,16 +26,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"assb-sim: error: {message}\n")
 
 
+def _model_kind(text: str) -> str:
+    """DFN or SPMe, in any letter case."""
+    for kind in ModelKind:
+        if kind.value.lower() == text.lower():
+            return kind.value
+    raise argparse.ArgumentTypeError(f"{text!r} (choose DFN or SPMe)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="assb-sim", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    cells = [c.value for c in CellMode]
+    cells, models = [c.value for c in CellMode], [m.value for m in ModelKind]
     run = sub.add_parser("run", help="simulate a protocol on the graphite/Si half cell")
     run.add_argument("protocol", help=f"protocol name ({', '.join(protocol_names())}) or YAML file")
     run.add_argument("--binder", default="NBR-A", help="binder name or YAML file (default NBR-A)")
     run.add_argument("--pressure", type=float, metavar="MPA", help="stack pressure [MPa]")
     run.add_argument("--temperature", type=float, metavar="C", help="temperature [degC]")
-    run.add_argument("--model", default="DFN", choices=[m.value for m in ModelKind], help="DFN or SPMe")
+    run.add_argument("--model", default="DFN", type=_model_kind, choices=models, help="DFN or SPMe")
     run.add_argument(
         "--cell",
         choices=[c.value for c in CellMode],
@@ -54,14 +63,14 @@ def _parser() -> argparse.ArgumentParser:
         ("--cohesion", "binder cohesion [N/m] (overrides the binder's)"),
         ("--adhesion", "binder adhesion [N/m]"),
         ("--peel", "binder peel strength [N/m]"),
-        ("--si-share", "Si share of the active material [wt%]"),
+        ("--si-share", "Si share of the active material [wt%%]"),
         ("--loading", "active-material loading [mg/cm2]"),
         ("--temperature", "temperature [degC]"),
         ("--c-rate", "C-rate of every galvanostatic block"),
     ):
         sweep.add_argument(flag, metavar="RANGE", help=f"{help_}: START:STOP:N[:log] or a,b,c")
     sweep.add_argument("--cell", nargs="+", choices=cells, help="cell modes")
-    sweep.add_argument("--model", choices=[m.value for m in ModelKind], help="DFN or SPMe (default SPMe)")
+    sweep.add_argument("--model", type=_model_kind, choices=models, help="DFN or SPMe (default SPMe)")
     sweep.add_argument("--workers", type=int, metavar="N", help="parallel processes (default: all cores)")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler tcp://host:port, or 'local'")
     sweep.add_argument("--out", type=Path, required=True, metavar="DIR", help="results store (re-run to resume)")
@@ -71,12 +80,12 @@ def _parser() -> argparse.ArgumentParser:
         "validate", help="model vs the paper's numbers: report.md and figures; exit 1 on a miss not listed as known"
     )
     val.add_argument("--out", type=Path, default=Path("validation-report"), metavar="DIR", help="report folder")
-    val.add_argument("--model", default="DFN", choices=[m.value for m in ModelKind])
+    val.add_argument("--model", default="DFN", type=_model_kind, choices=models)
     val.add_argument("--strict", action="store_true", help="exit 1 on any miss, known or not")
 
     rep = sub.add_parser("reproduce", help="regenerate every figure and table of the validation report")
     rep.add_argument("--out", type=Path, required=True, metavar="DIR", help="report folder")
-    rep.add_argument("--model", default="DFN", choices=[m.value for m in ModelKind])
+    rep.add_argument("--model", default="DFN", type=_model_kind, choices=models)
 
     fit = sub.add_parser("fit", help="fit the shared parameters to the paper (validation/fit.yaml)")
     fit.add_argument("--out", type=Path, default=Path("fit-result"), metavar="DIR", help="fit.yaml + residuals.csv")
@@ -88,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     minp.add_argument("--metric", default=Metric.CYCLE_RETENTION, help="metrics.json key, e.g. cycle_retention")
     minp.add_argument("--target", type=float, required=True, help="value the metric must reach")
     minp.add_argument("--protocol", help="protocol (default: one that produces the metric)")
-    minp.add_argument("--model", default="SPMe", choices=[m.value for m in ModelKind])
+    minp.add_argument("--model", default="SPMe", type=_model_kind, choices=models)
     minp.add_argument("--low", type=float, default=1.0, metavar="MPA", help="lowest pressure tried")
     minp.add_argument("--high", type=float, default=200.0, metavar="MPA", help="highest pressure tried")
     return parser
@@ -175,7 +184,7 @@ def _min_pressure(args: argparse.Namespace) -> int:
     for pressure, value in found.evidence:
         mark = "meets" if value >= found.target else "misses"
         print(f"  {pressure:8.3f} MPa  {found.metric} = {value:.4f}  ({mark})")
-    return 0
+    return 0 if found.pressure_MPa is not None else EXIT_NOT_REACHED
 
 
 def _list() -> None:

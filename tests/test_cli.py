@@ -188,3 +188,25 @@ def test_min_pressure_cli(capsys):
     assert "met at" in text
     assert "meets" in text
     assert "misses" in text
+
+
+def test_every_subcommand_help_prints(capsys):
+    """argparse %-formats help strings: a bare % (as in "wt%") crashed `sweep --help`."""
+    for command in ("run", "sweep", "validate", "reproduce", "fit", "min-pressure", "list"):
+        with pytest.raises(SystemExit) as stop:
+            main([command, "--help"])
+        assert stop.value.code == 0, command
+    assert "wt%" in capsys.readouterr().out
+
+
+def test_model_names_are_case_insensitive():
+    from assb_sim.cli import _parser
+
+    assert _parser().parse_args(["run", "formation", "--model", "spme"]).model == "SPMe"
+    assert _parser().parse_args(["validate", "--model", "dfn"]).model == "DFN"
+
+
+def test_min_pressure_not_reached_is_not_a_success(capsys):
+    args = ["min-pressure", "--binder", "PB", "--metric", Metric.ICE, "--target", "0.9", "--high", "100"]
+    assert main(args) == 3
+    assert "not reached even at 100 MPa" in capsys.readouterr().out
