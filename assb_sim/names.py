@@ -42,6 +42,11 @@ def phase_decomposition_lithium(phase: str) -> str:
     return f"Loss of lithium to positive {phase} SEI [mol]"
 
 
+def phase_decomposition_capacity(phase: str) -> str:
+    """The same as a capacity [A.h] (PyBaMM's SEI name)."""
+    return f"Loss of capacity to positive {phase} SEI [A.h]"
+
+
 def active_fraction(phase: str) -> str:
     """PyBaMM's x-averaged (connected) active material volume fraction of a phase."""
     return f"X-averaged positive electrode {phase} active material volume fraction"

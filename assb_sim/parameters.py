@@ -182,22 +182,20 @@ class CellGeometry:
     @property
     def si_uptake_capacity(self) -> float:
         """Li the Si powder takes irreversibly in its first lithiation, per electrode
-        volume [mol.m-3]: (Q_tot - Q_rev) x Si mass per volume / F."""
-        q = self.si_first_lithiation_capacity_mAh_g - self.design.electrode.si_capacity_mAh_g
-        return q * MAH_PER_G_TO_C_PER_KG * self.active_loading * self.si_mass_fraction / self.electrode_thickness / F
+        volume [mol.m-3]: Q_tot - Q_rev."""
+        return self._si_lithium_per_volume(
+            self.si_first_lithiation_capacity_mAh_g - self.design.electrode.si_capacity_mAh_g
+        )
 
     def si_uptake_scale(self, efold: float) -> float:
         """Si lithiation over which the uptake sink fills by 1 - 1/e, per electrode volume
         [mol.m-3]: a share ``efold`` of Si's reversible capacity."""
-        e = self.design.electrode
-        return (
-            efold
-            * e.si_capacity_mAh_g
-            * MAH_PER_G_TO_C_PER_KG
-            * self.active_loading
-            * self.si_mass_fraction
-            / (self.electrode_thickness * F)
-        )
+        return self._si_lithium_per_volume(efold * self.design.electrode.si_capacity_mAh_g)
+
+    def _si_lithium_per_volume(self, capacity_mAh_g: float) -> float:
+        """A capacity per gram of Si powder as Li per electrode volume [mol.m-3]."""
+        si_mass = self.active_loading * self.si_mass_fraction  # [kg.m-2]
+        return capacity_mAh_g * MAH_PER_G_TO_C_PER_KG * si_mass / (self.electrode_thickness * F)
 
     @property
     def c_max_si(self) -> float:
@@ -348,7 +346,7 @@ def _mechanics_values(geo: CellGeometry, mech: dict, materials: dict) -> dict:
     # strain scaled by practical / theoretical capacity
     mech[n.full_lithiation_strain(n.SILICON)] = si_full * geo.design.electrode.si_capacity_mAh_g / si_theoretical
     # volume of the products per Li consumed, minus the LPSCl they replace
-    z = materials[n.EACH_PHASE + "Ratio of lithium moles to SEI moles"]
+    z = materials[n.EACH_PHASE + n.SEI_LI_PER_FORMULA]
     v_products = materials[n.EACH_PHASE + "SEI partial molar volume [m3.mol-1]"]
     v_lpscl = molar_mass / (geo.design.electrode.electrolyte_density_g_cm3 * 1e3)
     mech[n.LPSCL_MOLAR_VOLUME] = v_lpscl

@@ -61,7 +61,7 @@ def run_cases(cases: pd.DataFrame, model: str) -> dict[tuple, RunResult]:
         for _, case in group.iterrows():
             key = tuple(case[c] for c in CASE)
             binder = load_binder(case["binder"])
-            results[key] = sim.solve(binder, pressure_MPa=float(case["stack_pressure_MPa"]), cell=protocol.cell)
+            results[key] = sim.solve(binder, pressure_MPa=float(case["stack_pressure_MPa"]))
     return results
 
 

@@ -33,14 +33,12 @@ class Decomposition(pybamm.sei.SEIGrowth):
     def get_fundamental_variables(self):
         variables = super().get_fundamental_variables()
         pool = pybamm.Variable(n.disconnected_film_lithium(self.phase), scale=1e-6)
-        name = n.phase_decomposition_lithium(self.phase)
+        lithium = variables[n.phase_decomposition_lithium(self.phase)] + pool
         variables.update(
             {
                 n.disconnected_film_lithium(self.phase): pool,
-                name: variables[name] + pool,
-                name.replace("Loss of lithium", "Loss of capacity").replace("[mol]", "[A.h]"): (variables[name] + pool)
-                * self.param.F
-                / 3600,
+                n.phase_decomposition_lithium(self.phase): lithium,
+                n.phase_decomposition_capacity(self.phase): lithium * self.param.F / 3600,
             }
         )
         return variables

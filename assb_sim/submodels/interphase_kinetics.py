@@ -27,7 +27,7 @@ class InterphaseKinetics(pybamm.kinetics.SymmetricButlerVolmer):
         averaged = "positive electrode" not in j0.domains["primary"]
         prefix = "X-averaged positive" if averaged else "Positive"
         film = variables[f"{prefix} {self.phase_name}SEI thickness [m]"]
-        T = variables[f"{prefix} electrode temperature [K]" if averaged else "Positive electrode temperature [K]"]
+        T = variables[f"{prefix} electrode temperature [K]"]
         rho = pybamm.Parameter(n.phase_parameter(self.phase, n.FILM_RESISTIVITY))
         # 1 / j0_eff = 1 / j0 + F L rho / (R T): j0 appears once in the expression tree
         return 1 / (1 / j0 + self.param.F * film * rho / (self.param.R * T))
