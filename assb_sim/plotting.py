@@ -227,13 +227,14 @@ def _figure_profiles(validation: Validation):
 
 
 def _figure_shares(validation: Validation):
-    """Fig. 3d: graphite and Si shares of the first delithiation at 48 MPa, model vs paper."""
+    """Fig. 3d: graphite and Si shares of the first delithiation at 48 MPa, model vs paper,
+    both read by voltage plateau (the model's curve split at PLATEAU_SPLIT_V)."""
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     runs = validation.runs("formation", 48)
     table = validation.table
     for i, ((_, binder, _, _), result) in enumerate(runs.items()):
-        gr = metric_value(result.metrics, Metric.FIRST_GRAPHITE)
-        si = metric_value(result.metrics, Metric.FIRST_SI)
+        gr = metric_value(result.metrics, Metric.FIRST_GRAPHITE_PLATEAU)
+        si = metric_value(result.metrics, Metric.FIRST_SI_PLATEAU)
         ax.bar(i - 0.2, gr, 0.38, color="0.45", label="graphite (model)" if i == 0 else None)
         ax.bar(i - 0.2, si, 0.38, bottom=gr, color="tab:red", label="Si (model)" if i == 0 else None)
         paper = table[(table["binder"] == binder) & (table["stack_pressure_MPa"] == 48)].set_index("id")["paper_value"]
@@ -249,7 +250,7 @@ def _figure_shares(validation: Validation):
                 alpha=0.5,
             )
     ax.set_xticks(range(len(runs)), [f"{k[1]}\nmodel | paper" for k in runs])
-    ax.set(ylabel="1st delithiation [mAh g$^{-1}$]", title="48 MPa (hatched: paper, plateau reading)")
+    ax.set(ylabel="1st delithiation [mAh g$^{-1}$]", title="48 MPa, both read at 0.25 V (hatched: paper)")
     ax.legend(frameon=False, fontsize=8)
     return fig
 
