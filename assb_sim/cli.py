@@ -34,13 +34,48 @@ def _model_kind(text: str) -> str:
     raise argparse.ArgumentTypeError(f"{text!r} (choose DFN or SPMe)")
 
 
+# a binder from its measurements: option -> Binder field (assb_sim.binders.MEASURED)
+_BINDER_OPTIONS = {
+    "cohesion": ("cohesion_N_m", "N_PER_M", "SAICAS cohesion [N/m]"),
+    "adhesion": ("adhesion_N_m", "N_PER_M", "SAICAS adhesion [N/m]"),
+    "peel": ("peel_strength_N_m", "N_PER_M", "180-degree peel strength [N/m]"),
+    "film_conductivity": ("film_conductivity_mS_cm", "MS_CM", "LPSCl:binder film conductivity [mS/cm]"),
+}
+
+
+def _add_binder_options(parser: argparse.ArgumentParser) -> None:
+    """``--binder`` and the measured properties that make a new binder without a file."""
+    parser.add_argument(
+        "--binder", default="NBR-A", help="binder name or YAML file (plain values allowed; default NBR-A)"
+    )
+    for option, (_, metavar, help_) in _BINDER_OPTIONS.items():
+        parser.add_argument(
+            f"--{option.replace('_', '-')}",
+            type=float,
+            metavar=metavar,
+            help=f"{help_}: a new binder, the properties not given being --binder's",
+        )
+
+
+def _binder(args: argparse.Namespace):
+    """The named binder, or a new one from the measured properties given."""
+    from .binders import custom_binder
+
+    given = {field: getattr(args, option) for option, (field, _, _) in _BINDER_OPTIONS.items()}
+    if all(v is None for v in given.values()):
+        return args.binder
+    binder = custom_binder(given, base=args.binder)
+    print(f"binder 'custom': {binder.description}")
+    return binder
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="assb-sim", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     cells, models = [c.value for c in CellMode], [m.value for m in ModelKind]
     run = sub.add_parser("run", help="simulate a protocol on the graphite/Si half cell")
     run.add_argument("protocol", help=f"protocol name ({', '.join(protocol_names())}) or YAML file")
-    run.add_argument("--binder", default="NBR-A", help="binder name or YAML file (default NBR-A)")
+    _add_binder_options(run)
     run.add_argument("--pressure", type=float, metavar="MPA", help="stack pressure [MPa]")
     run.add_argument("--temperature", type=float, metavar="C", help="temperature [degC]")
     run.add_argument("--model", default="DFN", type=_model_kind, choices=models, help="DFN or SPMe")
@@ -52,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--design", type=Path, metavar="FILE", help="cell design YAML (default: the paper's)")
     run.add_argument("--out", type=Path, metavar="DIR", help="write metrics.json, cycles.csv and PNGs")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--band", action="store_true", help="add <metric>_sd from the fit's covariance (p + 1 more runs)")
     sub.add_parser("list", help="list protocols, binders and parameter sets")
 
     sweep = sub.add_parser("sweep", help="grid of runs over pressure, binder properties and cell design; resumable")
@@ -63,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
         ("--cohesion", "binder cohesion [N/m] (overrides the binder's)"),
         ("--adhesion", "binder adhesion [N/m]"),
         ("--peel", "binder peel strength [N/m]"),
+        ("--film-conductivity", "LPSCl:binder film conductivity [mS/cm]"),
         ("--si-share", "Si share of the active material [wt%%]"),
         ("--loading", "active-material loading [mg/cm2]"),
         ("--temperature", "temperature [degC]"),
@@ -82,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--out", type=Path, default=Path("validation-report"), metavar="DIR", help="report folder")
     val.add_argument("--model", default="DFN", type=_model_kind, choices=models)
     val.add_argument("--strict", action="store_true", help="exit 1 on any miss, known or not")
+    val.add_argument("--bands", action="store_true", help="± SD of the NBR-X/PB predictions (SPMe sensitivities; slow)")
 
     rep = sub.add_parser("reproduce", help="regenerate every figure and table of the validation report")
     rep.add_argument("--out", type=Path, required=True, metavar="DIR", help="report folder")
@@ -92,8 +130,17 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--workers", type=int, default=2, metavar="N", help="parallel processes (default 2)")
     fit.add_argument("--adopt", action="store_true", help="write the fitted values into parameter_sets/*.yaml")
 
+    cv = sub.add_parser("cross-validate", help="refit without each fold's targets, predict them out of sample")
+    cv.add_argument("--folds", nargs="+", metavar="NAME", help="folds of validation/cross_validation.yaml (all)")
+    cv.add_argument(
+        "--stages", nargs="*", metavar="NAME", help="refit only these stages; the others stay adopted (partial)"
+    )
+    cv.add_argument("--workers", type=int, default=2, metavar="N", help="parallel processes (default 2)")
+    cv.add_argument("--out", type=Path, default=Path("cross-validation"), metavar="DIR", help="CSV + markdown")
+    cv.add_argument("--update-docs", action="store_true", help="write the table into docs/validation.md")
+
     minp = sub.add_parser("min-pressure", help="lowest stack pressure at which a metric meets a target")
-    minp.add_argument("--binder", default="NBR-A", help="binder name or YAML file")
+    _add_binder_options(minp)
     minp.add_argument("--metric", default=Metric.CYCLE_RETENTION, help="metrics.json key, e.g. cycle_retention")
     minp.add_argument("--target", type=float, required=True, help="value the metric must reach")
     minp.add_argument("--protocol", help="protocol (default: one that produces the metric)")
@@ -108,6 +155,7 @@ _SWEEP_AXES = {
     "cohesion": "cohesion_N_m",
     "adhesion": "adhesion_N_m",
     "peel": "peel_strength_N_m",
+    "film_conductivity": "film_conductivity_mS_cm",
     "si_share": "si_wt_pct",
     "loading": "loading_mg_cm2",
     "temperature": "temperature_C",
@@ -130,6 +178,8 @@ def _sweep(args: argparse.Namespace) -> int:
         if getattr(args, option) is not None:
             data[axis] = getattr(args, option)
     spec = validate(SweepSpec, data)
+    if any(getattr(args, option) is not None for option in _BINDER_OPTIONS):
+        print(f"binder properties not given are those of {', '.join(spec.binder)}")
     df = run_sweep(spec, args.out, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
     failed = int((df["status"] == "failed").sum())
     print(
@@ -142,7 +192,7 @@ def _sweep(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from .validation import validate, write_report
 
-    result = validate(model=args.model)
+    result = validate(model=args.model, bands=getattr(args, "bands", False))
     report = write_report(result, args.out)
     t = result.table
     print(
@@ -168,11 +218,29 @@ def _fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cross_validate(args: argparse.Namespace) -> int:
+    from .fitting import (
+        cross_validate,
+        cross_validation_markdown,
+        load_folds,
+        update_validation_doc,
+        write_cross_validation,
+    )
+
+    table = cross_validate(load_folds(args.folds), stages=args.stages, workers=args.workers)
+    written = write_cross_validation(table, args.out)
+    print(cross_validation_markdown(table).splitlines()[0])
+    if args.update_docs:
+        written.append(update_validation_doc(cross_validation_markdown(table)))
+    print("written: " + ", ".join(str(p) for p in written))
+    return 0
+
+
 def _min_pressure(args: argparse.Namespace) -> int:
     from .sweeps import min_pressure
 
     found = min_pressure(
-        args.binder,
+        _binder(args),
         args.metric,
         args.target,
         protocol=args.protocol,
@@ -197,28 +265,29 @@ def _list() -> None:
 def _run(args: argparse.Namespace) -> int:
     import pybamm
 
+    from .fitting import prediction_band
     from .simulation import run
 
     design = load_cell_design(args.design) if args.design else None
+    case = {
+        "binder": _binder(args),
+        "design": design,
+        "pressure_MPa": args.pressure,
+        "temperature_C": args.temperature,
+        "cell": args.cell,
+    }
     try:
-        result = run(
-            args.protocol,
-            binder=args.binder,
-            design=design,
-            pressure_MPa=args.pressure,
-            temperature_C=args.temperature,
-            model=args.model,
-            cell=args.cell,
-            progress=not args.quiet,
-        )
+        result = run(args.protocol, model=args.model, progress=not args.quiet, **case)
+        band = prediction_band(args.protocol, model=args.model, **case) if args.band else {}
     except pybamm.SolverError as err:
         print(f"assb-sim: solver failed: {err}", file=sys.stderr)
         return EXIT_SOLVER_FAILURE
     m = result.metrics
+    m |= {f"{k}_sd": sd for k, (_, sd) in band.items()}
     summary = {k: m[k] for k in (Metric.FIRST_DELITHIATION, Metric.ICE)}
     print(
         f"{result.protocol.name}: {m[Metric.CYCLES_COMPLETED]}/{m[Metric.CYCLES_PLANNED]} cycles in "
-        f"{result.elapsed_s:.1f} s; " + ", ".join(f"{k} = {_fmt(v)}" for k, v in summary.items())
+        f"{result.elapsed_s:.1f} s; " + ", ".join(f"{k} = {_fmt(v, m.get(f'{k}_sd'))}" for k, v in summary.items())
     )
     if args.out:
         _write(result, args.out)
@@ -229,8 +298,10 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fmt(v) -> str:
-    return "n/a" if v is None else f"{v:.4g}"
+def _fmt(v, sd: float | None = None) -> str:
+    if v is None:
+        return "n/a"
+    return f"{v:.4g}" if sd is None else f"{v:.4g} ± {sd:.2g}"
 
 
 def _write(result, out: Path) -> None:
@@ -258,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
             "validate": _validate,
             "reproduce": _validate,
             "fit": _fit,
+            "cross-validate": _cross_validate,
         }
         return commands[args.command](args)
     except InputError as err:

@@ -5,12 +5,16 @@ fit (scipy, bounded, in log parameters) of a few shared parameters against a few
 ``validation/targets.csv``, starting from the values the earlier stages found. Binders
 enter only through their measured properties, so no stage has a per-binder parameter.
 The fitted parameters are PyBaMM input parameters: each protocol's model is built once per
-worker process and every evaluation only re-solves. Uncertainties are Jacobian-based.
+worker process and every evaluation only re-solves. Uncertainties are Jacobian-based;
+the covariance propagates to any prediction (:func:`prediction_band`), and
+:func:`cross_validate` refits without chosen targets to predict them out of sample.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import re
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -21,13 +25,15 @@ import numpy as np
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from scipy.linalg import block_diag
 from scipy.optimize import least_squares
 
 from . import names as n
+from .binders import read_binder
 from .metrics import FIRST_CYCLE_METRICS, flatten
-from .parameters import load_binder, parameter_values, resource_dir
-from .protocols import Protocol, load_protocol
-from .schema import CellDesign, ModelKind, validate
+from .parameters import REPO_DIR, load_binder, load_entries, parameter_values, resource_dir
+from .protocols import CellMode, Protocol, load_protocol
+from .schema import Binder, CellDesign, InputError, ModelKind, validate
 from .simulation import Simulator, protocol_design
 from .targets import load_targets, select_targets, tolerance_scale
 
@@ -96,6 +102,18 @@ def load_fit_plan(path: Path | None = None) -> list[FitStage]:
 _SIMULATORS: dict[tuple, Simulator] = {}
 
 
+def _simulator(protocol: Protocol, design: CellDesign, model: str, names: tuple[str, ...]) -> Simulator:
+    """A built model with ``names`` as input parameters, kept for later solves."""
+    key = (protocol.model_dump_json(), str(model), names, design.model_dump_json())
+    if key not in _SIMULATORS:
+        for old in [k for k in _SIMULATORS if k[:3] == key[:3]]:
+            del _SIMULATORS[old]  # a structural step leaves the previous build unused
+        pv = parameter_values(design)
+        pv.update(dict.fromkeys(names, "[input]"), strict=True)  # a misspelt name fails here
+        _SIMULATORS[key] = Simulator(protocol, design, model, pv)
+    return _SIMULATORS[key]
+
+
 def _fit_protocol(name: str, first_cycle_only: bool) -> Protocol:
     protocol = load_protocol(name)
     if not first_cycle_only:
@@ -109,19 +127,20 @@ def _solve_case(
     """Metrics of one (protocol, first-cycle-only, binder, pressure) case; ``names`` are
     input parameters, ``design_fields`` ((field, value), ...) structural changes."""
     protocol_name, first_only, binder, pressure = case
-    key = (protocol_name, first_only, model, names, design_fields)
-    if key not in _SIMULATORS:
-        for old in [k for k in _SIMULATORS if k[:4] == key[:4]]:
-            del _SIMULATORS[old]  # a structural step leaves the previous build unused
-        protocol = _fit_protocol(protocol_name, first_only)
-        design = _with_fields(protocol_design(protocol), dict(design_fields))  # the protocol's T and loading
-        pv = parameter_values(design)
-        pv.update(dict.fromkeys(names, "[input]"), strict=True)  # a misspelt name fails here
-        _SIMULATORS[key] = Simulator(protocol, design, model, pv)
-    result = _SIMULATORS[key].solve(load_binder(binder), pressure_MPa=pressure, extra_inputs=values)
+    protocol = _fit_protocol(protocol_name, first_only)
+    design = _with_fields(protocol_design(protocol), dict(design_fields))  # the protocol's T and loading
+    result = _simulator(protocol, design, model, names).solve(
+        load_binder(binder), pressure_MPa=pressure, extra_inputs=values
+    )
     if result.failure:
         raise RuntimeError(f"fit evaluation {case} failed: {result.failure}")
     return flatten(result.metrics)
+
+
+def split_values(values: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+    """Parameter-file values -> (PyBaMM input values, cell-design fields)."""
+    inputs = {n: v for name, v in values.items() for n in pybamm_names(name)}
+    return inputs, {name: v for name, v in values.items() if name.startswith(DESIGN_FIELDS)}
 
 
 def _with_fields(design: CellDesign, fields: dict[str, float]) -> CellDesign:
@@ -178,6 +197,7 @@ class Fit:
     cost: float
     evaluations: int
     elapsed_s: float
+    covariance: np.ndarray | None = None  # of the log parameters, in the order of ``values``
 
 
 def fit(
@@ -197,8 +217,7 @@ def fit(
     relative standard error; a value above 1 means the targets do not identify it.
     """
     start = time.perf_counter()
-    fixed_fields = {name: v for name, v in (fixed or {}).items() if name.startswith(DESIGN_FIELDS)}
-    fixed = {n: v for name, v in (fixed or {}).items() for n in pybamm_names(name)}
+    fixed, fixed_fields = split_values(fixed or {})
     names = [n for p in parameters for n in p.pybamm_names]
     evaluate = TargetEvaluator(names + [n for n in fixed if n not in names], targets, model, workers)
     calls = 0
@@ -244,6 +263,7 @@ def fit(
         cost=float(solution.cost),
         evaluations=calls,
         elapsed_s=time.perf_counter() - start,
+        covariance=covariance,
     )
 
 
@@ -284,11 +304,20 @@ def write_fit(fits: list[Fit], plan: list[FitStage], out: Path) -> None:
                 n: {"value": float(f"{v:.4g}"), "relative_sd": round(f.relative_sd[n], 3)} for n, v in f.values.items()
             },
         }
+        | _covariance_entry(f)
         for f in fits
     ]
     (out / "fit.yaml").write_text(yaml.safe_dump({"stages": summary}, sort_keys=False, allow_unicode=True))
     cols = ["id", "source", "binder", "stack_pressure_MPa", "metric", "paper_value", "model_value", "residual"]
     pd.concat([f.residuals[cols].assign(stage=f.stage) for f in fits]).to_csv(out / "residuals.csv", index=False)
+
+
+def _covariance_entry(f: Fit) -> dict:
+    """fit.yaml's ``covariance`` (log parameters, rows in ``covariance_parameters`` order)."""
+    if f.covariance is None:
+        return {}
+    matrix = [[float(f"{v:.6g}") for v in row] for row in np.asarray(f.covariance)]
+    return {"covariance_parameters": list(f.values), "covariance": matrix}
 
 
 def adopt(fits: list[Fit], plan: list[FitStage], parameter_dir: Path | None = None) -> list[str]:
@@ -329,3 +358,315 @@ def _set_entry(parameter_dir: Path, name: str, value: float, source: str) -> str
 
 def _scalar(value) -> str:
     return json.dumps(value) if isinstance(value, str) else yaml.safe_dump(value).removesuffix("\n...\n").strip()
+
+
+def adopted_values(names: list[str], parameter_dir: Path | None = None) -> dict[str, float]:
+    """The values the parameter files hold now (after ``fit --adopt``: the full fit's)."""
+    entries = {}
+    for path in sorted((parameter_dir or resource_dir("parameter_sets")).glob("*.yaml")):
+        entries |= load_entries(path)
+    missing = [name for name in names if name not in entries]
+    if missing:
+        raise InputError(f"parameter {missing[0]!r} is in no parameter file (a stale fit? rerun assb-sim fit)")
+    return {name: float(entries[name].value) for name in names}
+
+
+def evaluate_targets(
+    targets: pd.DataFrame, values: dict[str, float], model: ModelKind | str = ModelKind.SPMe, workers: int = 1
+) -> np.ndarray:
+    """Model value of every target with the parameter-file ``values`` set."""
+    inputs, fields = split_values(values)
+    evaluate = TargetEvaluator(list(inputs), targets, model, workers)
+    try:
+        return evaluate(inputs, fields)
+    finally:
+        evaluate.close()
+
+
+# ---- cross-validation: refit without a fold's targets, predict them -------------------
+
+
+class Fold(BaseModel):
+    """Targets left out together (selectors as in fit.yaml, ``*`` for any field)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    targets: list[str] = Field(min_length=1)
+    why: str = ""
+
+
+def _cross_validation_file(path: Path | None) -> dict:
+    return yaml.safe_load((path or resource_dir("validation") / "cross_validation.yaml").read_text())
+
+
+def load_folds(names: list[str] | None = None, path: Path | None = None) -> list[Fold]:
+    """The folds of ``validation/cross_validation.yaml`` (those named, in file order)."""
+    folds = [validate(Fold, f) for f in _cross_validation_file(path)["folds"]]
+    unknown = sorted(set(names or []) - {f.name for f in folds})
+    if unknown:
+        raise InputError(f"fold: unknown name {unknown[0]!r} (known: {', '.join(f.name for f in folds)})")
+    return [f for f in folds if names is None or f.name in names]
+
+
+def load_spread(path: Path | None = None) -> dict[str, tuple[str, float]]:
+    """The paper's cell-to-cell spread per metric: ``metric -> (relative|absolute, size)``."""
+    raw = _cross_validation_file(path)["spread"]
+    return {metric: next(iter(kind.items())) for metric, kind in raw.items()}
+
+
+_KEY = ["id", "binder", "stack_pressure_MPa"]
+
+
+def _without(targets: pd.DataFrame, held_out: pd.DataFrame) -> pd.DataFrame:
+    held = set(map(tuple, held_out[_KEY].values))
+    return targets[[tuple(k) not in held for k in targets[_KEY].values]].reset_index(drop=True)
+
+
+def training_sets(
+    plan: list[FitStage], targets: pd.DataFrame, held_out: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
+    """Each stage's targets, without the ``held_out`` rows."""
+    held = targets.iloc[:0] if held_out is None else held_out
+    return {s.name: _without(select_targets(targets, s.targets), held) for s in plan}
+
+
+def held_out_targets(fold: Fold, plan: list[FitStage], targets: pd.DataFrame) -> pd.DataFrame:
+    """The fold's targets that some stage trains on (a row no stage uses is a prediction
+    anyway), with the first such stage (``stage``) and its model (``model``)."""
+    try:
+        chosen = select_targets(targets, fold.targets)
+    except ValueError as err:
+        raise InputError(f"fold {fold.name!r}: {err}") from None
+    parts = [select_targets(targets, s.targets).assign(stage=s.name, model=s.model.value) for s in plan]
+    trained = pd.concat(parts).drop_duplicates(_KEY)
+    held = trained.merge(chosen[_KEY], on=_KEY).reset_index(drop=True)
+    if held.empty:
+        raise InputError(f"fold {fold.name!r}: holds out no target of the fit plan")
+    return held
+
+
+def _refit(
+    fold: Fold,
+    plan: list[FitStage],
+    targets: pd.DataFrame,
+    held: pd.DataFrame,
+    refit: set[str],
+    adopted: dict[str, float],
+    workers: int,
+    log,
+) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """Parameter values without the fold's targets, and which stages were refitted,
+    unidentified (no target left: the plan's initial value), or held at the adopted
+    values though they trained on held-out targets (a partial cross-validation)."""
+    full, training = training_sets(plan, targets), training_sets(plan, targets, held)
+    values: dict[str, float] = {}
+    status: dict[str, list[str]] = {"refitted": [], "unidentified": [], "held_at_adopted": []}
+    upstream_changed = False
+    for stage in plan:
+        own = training[stage.name]
+        if stage.name not in refit:
+            values |= {p.name: adopted[p.name] for p in stage.parameters}
+            if len(own) < len(full[stage.name]):
+                status["held_at_adopted"].append(stage.name)
+        elif own.empty:
+            values |= {p.name: p.initial for p in stage.parameters}
+            status["unidentified"].append(stage.name)
+            upstream_changed = True
+        elif len(own) == len(full[stage.name]) and not upstream_changed:
+            values |= {p.name: adopted[p.name] for p in stage.parameters}  # the full fit never saw the fold
+        else:
+            log(f"  {fold.name}: refitting {stage.name!r} on {len(own)} of {len(full[stage.name])} targets")
+            values |= fit(stage.parameters, own, stage.model, values, workers, f"{fold.name}/{stage.name}").values
+            status["refitted"].append(stage.name)
+            upstream_changed = True
+    return values, status
+
+
+def cross_validate(
+    folds: list[Fold] | None = None,
+    plan: list[FitStage] | None = None,
+    targets: pd.DataFrame | None = None,
+    stages: list[str] | None = None,
+    workers: int = 1,
+    log=print,
+) -> pd.DataFrame:
+    """Leave each fold out, refit, predict it: one row per held-out target and fold.
+
+    A stage left without targets keeps the plan's ``initial`` values (flagged
+    ``unidentified``): the full fit's values saw the held-out targets and would leak them.
+    A stage whose targets and upstream stages are untouched keeps the adopted values (the
+    full fit never saw the fold). ``stages`` refits only those (the 100-cycle stage costs
+    ~10 min per refit); the others stay at the adopted values, which is a partial
+    cross-validation, flagged per row (``partial``, ``held_at_adopted``). In-sample values
+    are recomputed at the adopted values, so both columns come from the same model code.
+    Per-fold parameter values are in ``result.attrs["values"]``.
+    """
+    folds = load_folds() if folds is None else folds
+    plan = load_fit_plan() if plan is None else plan
+    targets = load_targets() if targets is None else targets
+    names = [s.name for s in plan]
+    refit = set(names if stages is None else stages)
+    if refit - set(names):
+        raise InputError(f"stage: unknown name {sorted(refit - set(names))[0]!r} (known: {', '.join(names)})")
+    adopted = adopted_values([p.name for s in plan for p in s.parameters])
+    spread = load_spread()
+    tables, fold_values = [], {}
+    for fold in folds:
+        held = held_out_targets(fold, plan, targets)
+        log(f"fold {fold.name!r}: {len(held)} targets held out")
+        values, status = _refit(fold, plan, targets, held, refit, adopted, workers, log)
+        fold_values[fold.name] = values
+        in_sample, out_of_sample = np.empty(len(held)), np.empty(len(held))
+        for model, rows in held.groupby("model").groups.items():
+            group = held.loc[rows]
+            in_sample[rows] = evaluate_targets(group, adopted, model, workers)
+            out_of_sample[rows] = evaluate_targets(group, values, model, workers)
+        table = held.assign(fold=fold.name, in_sample=in_sample, out_of_sample=out_of_sample)
+        tables.append(table.assign(**{k: ", ".join(v) for k, v in status.items()}))
+    result = _errors(pd.concat(tables, ignore_index=True), spread).assign(partial=refit != set(names))
+    result.attrs["values"] = fold_values
+    return result
+
+
+def _errors(table: pd.DataFrame, spread: dict[str, tuple[str, float]]) -> pd.DataFrame:
+    """Residuals in tolerance units, errors, and whether each is within the paper's spread."""
+    scale, paper = tolerance_scale(table), table["paper_value"].to_numpy(dtype=float)
+    kinds = [spread.get(m, ("", np.nan)) for m in table["metric"]]
+    allowed = np.array([s * (abs(p) if k == "relative" else 1) for (k, s), p in zip(kinds, paper, strict=True)])
+    out = {"spread": allowed}
+    for which in ("in_sample", "out_of_sample"):
+        error = table[which].to_numpy(dtype=float) - paper
+        out |= {
+            f"{which}_residual": error / scale,
+            f"{which}_error": error,
+            f"{which}_relative_error": error / paper,
+            f"{which}_within_spread": np.where(np.isnan(allowed), np.nan, np.abs(error) <= allowed),
+        }
+    return table.assign(**out)
+
+
+def cross_validation_markdown(table: pd.DataFrame) -> str:
+    """Out-of-sample error beside in-sample per target, and the share within the spread."""
+    has_spread = table["spread"].notna()
+    counts = {w: int(table.loc[has_spread, f"{w}_within_spread"].sum()) for w in ("in_sample", "out_of_sample")}
+    lines = [
+        f"Within the paper's cell-to-cell spread (capacities 6 %, ICE and retentions 5 points; "
+        f"{int(has_spread.sum())} of {len(table)} held-out targets have one): "
+        f"in-sample {counts['in_sample']}, out-of-sample {counts['out_of_sample']}.",
+    ]
+    if table["partial"].any():
+        lines.append(
+            "Partial cross-validation: stages not refitted stay at the adopted values "
+            "(`held at adopted` below: they saw the held-out targets)."
+        )
+    lines += [
+        "",
+        "| fold | id | binder | P [MPa] | paper | in-sample | out-of-sample | error in / out | residual in / out "
+        "| refitted | unidentified | held at adopted |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for _, r in table.iterrows():
+        lines.append(
+            f"| {r['fold']} | {r['id']} | {r['binder']} | {r['stack_pressure_MPa']:g} | {r['paper_value']:.4g} "
+            f"| {r['in_sample']:.4g} | {r['out_of_sample']:.4g} "
+            f"| {100 * r['in_sample_relative_error']:+.1f} % / {100 * r['out_of_sample_relative_error']:+.1f} % "
+            f"| {r['in_sample_residual']:+.2f} / {r['out_of_sample_residual']:+.2f} "
+            f"| {r['refitted']} | {r['unidentified']} | {r['held_at_adopted']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_cross_validation(table: pd.DataFrame, out: Path) -> list[Path]:
+    """``cross_validation.csv`` and ``cross_validation.md`` in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "cross_validation.csv", index=False)
+    (out / "cross_validation.md").write_text("# Cross-validation\n\n" + cross_validation_markdown(table))
+    return [out / "cross_validation.csv", out / "cross_validation.md"]
+
+
+CROSS_VALIDATION_MARKERS = ("<!-- cross-validation -->", "<!-- end cross-validation -->")
+
+
+def update_validation_doc(markdown: str, path: Path | None = None) -> Path:
+    """Replace the text between the cross-validation markers of docs/validation.md."""
+    path = path or REPO_DIR / "docs" / "validation.md"
+    start, end = CROSS_VALIDATION_MARKERS
+    text = path.read_text()
+    if start not in text or end not in text:
+        raise InputError(f"{path}: no {start} ... {end} markers")
+    head, rest = text.split(start, 1)
+    path.write_text(f"{head}{start}\n{markdown}{end}{rest.split(end, 1)[1]}")
+    return path
+
+
+# ---- prediction bands: the fit's covariance, propagated linearly ----------------------
+
+
+def load_covariance(path: Path | None = None) -> tuple[list[str], np.ndarray]:
+    """Fitted parameters and their log-parameter covariance from a fit result (fit.yaml).
+
+    Block-diagonal over stages (each stage was fitted with the earlier ones fixed); a
+    parameter missing from a stage's ``covariance`` (older fit.yaml) gets its
+    ``relative_sd`` squared on the diagonal.
+    """
+    raw = yaml.safe_load((path or resource_dir("validation") / "fit" / "fit.yaml").read_text())
+    names, blocks = [], []
+    for stage in raw["stages"]:
+        own = list(stage["parameters"])
+        block = np.diag([float(stage["parameters"][p]["relative_sd"]) ** 2 for p in own])
+        index = {p: i for i, p in enumerate(stage.get("covariance_parameters", []))}
+        for a, b in itertools.product(range(len(own)), repeat=2):
+            if own[a] in index and own[b] in index:
+                block[a, b] = stage["covariance"][index[own[a]]][index[own[b]]]
+        names += own
+        blocks.append(block)
+    return names, block_diag(*blocks)
+
+
+def prediction_band(
+    protocol: str | Path | Protocol,
+    binder: str | Path | Binder = "NBR-A",
+    *,
+    pressure_MPa: float | None = None,
+    temperature_C: float | None = None,
+    design: CellDesign | None = None,
+    model: ModelKind | str = ModelKind.SPMe,
+    cell: CellMode | str | None = None,
+    fit_file: Path | None = None,
+    step: float = 0.1,
+    central: bool = False,
+) -> dict[str, tuple[float, float]]:
+    """Every numeric metric of a case as (value, SD) from the fit's parameter uncertainty.
+
+    Linear propagation: J = d metric / d log(theta) by finite differences of ``step`` in
+    log space (forward, or ``central``), var = J Sigma J^T with Sigma the fit's
+    covariance (:func:`load_covariance`). It costs p + 1 runs (2p + 1 central) for p
+    fitted parameters, where sampling the posterior (MCMC, e.g. PyBOP's samplers) needs
+    thousands. The limit is linearity: near a threshold (the contact-loss cliff, a
+    cut-off voltage) a metric is not linear over one SD, and the band is then only an
+    order of magnitude; a metric that jumps within ``step`` gives a large SD as a warning.
+    """
+    protocol = protocol if isinstance(protocol, Protocol) else load_protocol(protocol)
+    binder = binder if isinstance(binder, Binder) else read_binder(binder)
+    design = protocol_design(protocol, design, temperature_C=temperature_C, pressure_MPa=pressure_MPa)
+    names, sigma = load_covariance(fit_file)
+    theta = adopted_values(names)
+
+    def metrics_at(values: dict[str, float]) -> dict[str, float]:
+        inputs, fields = split_values(values)
+        sim = _simulator(protocol, _with_fields(design, fields), ModelKind(model).value, tuple(inputs))
+        result = sim.solve(binder, cell=cell, extra_inputs=inputs)
+        if result.failure:
+            raise RuntimeError(f"prediction band run failed: {result.failure}")
+        numeric = {k: v for k, v in flatten(result.metrics).items() if isinstance(v, int | float)}
+        return {k: float(v) for k, v in numeric.items() if not isinstance(v, bool)}
+
+    base = metrics_at(theta)
+    jacobian = np.zeros((len(base), len(names)))
+    for j, name in enumerate(names):
+        up = metrics_at(theta | {name: theta[name] * math.exp(step)})
+        down = metrics_at(theta | {name: theta[name] * math.exp(-step)}) if central else base
+        width = 2 * step if central else step
+        jacobian[:, j] = [(up.get(k, np.nan) - down.get(k, np.nan)) / width for k in base]
+    sd = np.sqrt(np.einsum("ij,jk,ik->i", jacobian, sigma, jacobian))
+    return {k: (v, float(s)) for (k, v), s in zip(base.items(), sd, strict=True)}

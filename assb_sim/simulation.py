@@ -14,9 +14,10 @@ import pandas as pd
 import pybamm
 
 from . import names as n
+from .binders import read_binder
 from .metrics import RECORDED, cycle_table, metrics
 from .model import half_cell_model
-from .parameters import CellGeometry, inputs, load_binder, load_cell_design, parameter_values
+from .parameters import CellGeometry, inputs, load_cell_design, parameter_values
 from .protocols import CellMode, Protocol, load_protocol
 from .schema import Binder, CellDesign, ModelKind
 
@@ -115,7 +116,7 @@ def run(
     Conditions resolve as: explicit argument > protocol file > cell design.
     """
     protocol = protocol if isinstance(protocol, Protocol) else load_protocol(protocol)
-    binder = binder if isinstance(binder, Binder) else load_binder(binder)
+    binder = binder if isinstance(binder, Binder) else read_binder(binder)
     design = protocol_design(protocol, design, temperature_C=temperature_C, pressure_MPa=pressure_MPa)
     return Simulator(protocol, design, model).solve(binder, cell=cell, progress=progress)
 

@@ -27,14 +27,15 @@ import pandas as pd
 import yaml
 from pydantic import Field
 
+from .binders import MEASURED, read_binder
 from .metrics import Metric, flatten
-from .parameters import load_binder, read_yaml
+from .parameters import read_yaml
 from .protocols import CellMode, GalvanostaticBlock, Protocol, load_protocol
-from .schema import InputError, ModelKind, _Strict, validate
+from .schema import Binder, InputError, ModelKind, _Strict, validate
 from .simulation import Simulator, protocol_design
 
 # axes that only change PyBaMM input parameters: one built model serves them all
-INPUT_AXES = ("binder", "pressure_MPa", "cohesion_N_m", "adhesion_N_m", "peel_strength_N_m", "cell")
+INPUT_AXES = ("binder", "pressure_MPa", *MEASURED, "cell")
 # axes that change parameter values or the experiment: a model per combination
 STRUCTURAL_AXES = ("si_wt_pct", "loading_mg_cm2", "temperature_C", "c_rate")
 AXES = INPUT_AXES + STRUCTURAL_AXES
@@ -52,6 +53,7 @@ class SweepSpec(_Strict):
     cohesion_N_m: Values | None = None
     adhesion_N_m: Values | None = None
     peel_strength_N_m: Values | None = None
+    film_conductivity_mS_cm: Values | None = None
     cell: list[CellMode] | None = None
     si_wt_pct: Values | None = None
     loading_mg_cm2: Values | None = None
@@ -134,6 +136,13 @@ def _with_c_rate(protocol: Protocol, c_rate: float) -> Protocol:
     return protocol.model_copy(update={"blocks": blocks})
 
 
+def _point_binder(point: dict[str, Any]) -> Binder:
+    """The point's binder with its swept measured properties (validated)."""
+    base = read_binder(point["binder"])
+    overrides = {a: point[a] for a in MEASURED if a in point}
+    return base if not overrides else validate(Binder, base.model_dump() | overrides)
+
+
 def solve_point(spec_json: str, point: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame]:
     """Solve one point; failures are returned as data, never raised."""
     spec = SweepSpec.model_validate_json(spec_json)
@@ -142,8 +151,7 @@ def solve_point(spec_json: str, point: dict[str, Any]) -> tuple[dict[str, Any], 
     start = time.perf_counter()
     try:
         sim = _simulator(spec, point)
-        overrides = {a: point[a] for a in ("cohesion_N_m", "adhesion_N_m", "peel_strength_N_m") if a in point}
-        binder = load_binder(point["binder"]).model_copy(update=overrides)
+        binder = _point_binder(point)
         result = sim.solve(binder, pressure_MPa=point["pressure_MPa"], cell=point.get("cell"))
         row.update(flatten(result.metrics))
         if result.failure:
@@ -249,8 +257,8 @@ def run_sweep(
     Dask ``LocalCluster`` with ``workers`` processes; None uses local processes.
     """
     load_protocol(spec.protocol)  # unknown names stop here, before any work
-    for name in spec.binder:
-        load_binder(name)
+    for point in spec.points():
+        _point_binder(point)  # unknown binders and bad properties stop here too
     store = SweepStore(out)
     store.write_spec(spec)
     points = spec.points()
@@ -344,7 +352,7 @@ class MinPressure:
 
 
 def min_pressure(
-    binder: str,
+    binder: str | Path | Binder,
     metric: str,
     target: float,
     *,
@@ -362,7 +370,7 @@ def min_pressure(
     """
     protocol_obj = load_protocol(protocol or DEFAULT_PROTOCOL.get(metric, "formation"))
     sim = Simulator(protocol_obj, protocol_design(protocol_obj), model)
-    the_binder = load_binder(binder)
+    the_binder = binder if isinstance(binder, Binder) else read_binder(binder)
     evidence: list[tuple[float, float]] = []
 
     def value(p: float) -> float:
@@ -373,7 +381,7 @@ def min_pressure(
         return float(metrics[metric])
 
     def result(p, bracket, message):
-        return MinPressure(binder, metric, target, p, bracket, sorted(evidence), message)
+        return MinPressure(the_binder.name, metric, target, p, bracket, sorted(evidence), message)
 
     if value(high_MPa) < target:
         return result(None, None, f"not reached even at {high_MPa:g} MPa")

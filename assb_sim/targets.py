@@ -56,16 +56,20 @@ def load_known_misses() -> dict[str, str]:
 
 
 def select_targets(targets: pd.DataFrame, selectors: list[str]) -> pd.DataFrame:
-    """Rows matching ``id`` or ``id:binder:pressure``; an unmatched selector is an error."""
-    masks = []
+    """Rows matching any selector: ``id`` or ``id:binder:pressure``, where ``*`` matches
+    any value of its field (``*:*:16``: every target at 16 MPa; ``*:NBR-T:*``: every
+    NBR-T target). An unmatched selector is an error."""
+    masks = [np.zeros(len(targets), dtype=bool)]
     for selector in selectors:
-        target_id, *rest = selector.split(":")
-        mask = targets["id"] == target_id
-        if rest:
-            binder, pressure = rest
-            mask &= (targets["binder"] == binder) & (targets["stack_pressure_MPa"] == float(pressure))
+        fields = selector.split(":")
+        if len(fields) not in (1, 3):
+            raise ValueError(f"target selector {selector!r}: use id or id:binder:pressure")
+        mask = np.ones(len(targets), dtype=bool)
+        for column, value in zip(("id", "binder", "stack_pressure_MPa"), fields, strict=False):
+            if value != "*":
+                mask &= (targets[column] == (float(value) if column == "stack_pressure_MPa" else value)).to_numpy()
         if not mask.any():
-            raise ValueError(f"fit target {selector!r} matches no row of targets.csv")
+            raise ValueError(f"target selector {selector!r} matches no row of targets.csv")
         masks.append(mask)
     return targets[np.logical_or.reduce(masks)].reset_index(drop=True)
 

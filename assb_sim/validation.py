@@ -7,7 +7,7 @@ parameter was fitted to it (everything else is a prediction).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +26,7 @@ class Validation:
     checks: pd.DataFrame  # qualitative checks: name, statement, model evidence, passed
     results: dict[tuple, RunResult]
     model: str = "DFN"
+    bands: dict[tuple, dict[str, tuple[float, float]]] = field(default_factory=dict)  # case -> metric -> (value, SD)
 
     @property
     def unexpected(self) -> list[str]:
@@ -140,9 +141,14 @@ def qualitative_checks(results: dict[tuple, RunResult], monitor: dict[str, RunRe
     return table.assign(known_miss=[misses.get(f"check: {c}", "") for c in table["check"]])
 
 
-def validate(model: str = "DFN", targets: pd.DataFrame | None = None) -> Validation:
+def validate(model: str = "DFN", targets: pd.DataFrame | None = None, bands: bool = False) -> Validation:
     """Solve every target's case, the pressure series and the binders without targets
-    (NBR-X, PB: predictions from their measured mechanics), and the fixed-gap cell."""
+    (NBR-X, PB: predictions from their measured mechanics), and the fixed-gap cell.
+
+    ``bands``: also the SD of each prediction from the fit's covariance
+    (:func:`assb_sim.fitting.prediction_band`), with the fit's model (SPMe) for the
+    sensitivities: p + 1 runs per case, too slow to run by default.
+    """
     targets = load_targets() if targets is None else targets
     cases = targets[CASE].drop_duplicates()
     binders = ("NBR-A", "NBR-T", *PREDICTED_BINDERS)
@@ -162,7 +168,24 @@ def validate(model: str = "DFN", targets: pd.DataFrame | None = None) -> Validat
     )
     monitor_results = run_cases(monitor_cases, model)
     monitor = {key[1]: r for key, r in monitor_results.items()}
-    return Validation(compare(targets, results), qualitative_checks(results, monitor), results | monitor_results, model)
+    validation = Validation(
+        compare(targets, results), qualitative_checks(results, monitor), results | monitor_results, model
+    )
+    if bands:
+        validation.bands = {key: _band(key) for key in validation.results if _is_prediction(key)}
+    return validation
+
+
+def _is_prediction(case: tuple) -> bool:
+    protocol, binder, pressure, _ = case
+    return binder in PREDICTED_BINDERS and protocol in ("formation", "paper") and pressure in (16, 48)
+
+
+def _band(case: tuple) -> dict[str, tuple[float, float]]:
+    from .fitting import prediction_band
+
+    protocol, binder, pressure, temperature = case
+    return prediction_band(protocol, binder, pressure_MPa=float(pressure), temperature_C=float(temperature))
 
 
 PRESSURE_SERIES_MPA = (8, 16, 30, 48, 80)
@@ -175,17 +198,22 @@ PREDICTION_METRICS = {
 }
 
 
-def predictions(validation: Validation) -> pd.DataFrame:
-    """Model numbers for the binders the fit never saw (NBR-X, PB), beside NBR-A/T."""
+def predictions(validation: Validation, column: str = "model") -> pd.DataFrame:
+    """Model numbers for the binders the fit never saw (NBR-X, PB), beside NBR-A/T;
+    ``column="sd"``: their SDs where ``validate(bands=True)`` computed them."""
     rows = []
-    for (protocol, binder, pressure, _), result in validation.results.items():
+    for key, result in validation.results.items():
+        protocol, binder, pressure, _ = key
         if protocol not in ("formation", "paper") or pressure not in (16, 48):
             continue
         for metric, label in PREDICTION_METRICS.items():
             value = metric_value(result.metrics, metric)
             if value is not None and (protocol == "paper") == (metric not in FIRST_CYCLE_METRICS):
-                rows.append({"binder": binder, "stack_pressure_MPa": pressure, "quantity": label, "model": value})
-    table = pd.DataFrame(rows).pivot_table(index=["quantity", "stack_pressure_MPa"], columns="binder", values="model")
+                sd = validation.bands.get(key, {}).get(metric, (value, float("nan")))[1]
+                rows.append(
+                    {"binder": binder, "stack_pressure_MPa": pressure, "quantity": label, "model": value, "sd": sd}
+                )
+    table = pd.DataFrame(rows).pivot_table(index=["quantity", "stack_pressure_MPa"], columns="binder", values=column)
     return table.reindex(columns=[b for b in ("NBR-A", "NBR-T", *PREDICTED_BINDERS) if b in table.columns])
 
 
@@ -224,7 +252,11 @@ def write_report(validation: Validation, out: Path) -> Path:
     lines += ["", "## Known misses and their physical reasons", ""]
     lines += [f"- `{key}`: {reason}" for key, reason in load_known_misses().items()]
     lines += ["", "## Predictions for binders without electrochemical targets (NBR-X, PB)", ""]
-    lines += [_markdown(predictions(validation)), ""]
+    if validation.bands:
+        lines += [
+            "± 1 SD: the fit's covariance propagated linearly (SPMe sensitivities; assb_sim.fitting.prediction_band)."
+        ]
+    lines += [_markdown(predictions(validation), predictions(validation, "sd") if validation.bands else None), ""]
     figures = save_validation_figures(validation, out)
     lines += ["## Figures", ""] + [f"![{p.stem}]({p.name})" for p in figures]
     (out / "report.md").write_text("\n".join(lines) + "\n")
@@ -237,9 +269,16 @@ def _verdict(row: pd.Series) -> str:
     return "MISS (known)" if row["known_miss"] else "MISS"
 
 
-def _markdown(table: pd.DataFrame) -> str:
+def _markdown(table: pd.DataFrame, sds: pd.DataFrame | None = None) -> str:
     cols = list(table.columns)
     lines = ["| quantity | P [MPa] | " + " | ".join(cols) + " |", "|---" * (len(cols) + 2) + "|"]
     for (quantity, pressure), row in table.iterrows():
-        lines.append(f"| {quantity} | {pressure:g} | " + " | ".join(f"{v:.4g}" for v in row) + " |")
+        cells = [f"{v:.4g}" + _sd_text(sds, (quantity, pressure), col) for col, v in row.items()]
+        lines.append(f"| {quantity} | {pressure:g} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _sd_text(sds: pd.DataFrame | None, index: tuple, column: str) -> str:
+    if sds is None or column not in sds.columns or index not in sds.index or pd.isna(sds.loc[index, column]):
+        return ""
+    return f" ± {sds.loc[index, column]:.2g}"
