@@ -190,9 +190,15 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .validation import validate, write_report
+    from .fitting import prediction_band
+    from .validation import prediction_cases, validate, write_report
 
-    result = validate(model=args.model, bands=getattr(args, "bands", False))
+    result = validate(model=args.model)
+    if getattr(args, "bands", False):  # the fit's model (SPMe) for the sensitivities: p + 1 runs per case
+        result.bands = {
+            (protocol, binder, p, t): prediction_band(protocol, binder, pressure_MPa=float(p), temperature_C=float(t))
+            for protocol, binder, p, t in prediction_cases(result)
+        }
     report = write_report(result, args.out)
     t = result.table
     print(

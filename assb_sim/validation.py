@@ -141,14 +141,9 @@ def qualitative_checks(results: dict[tuple, RunResult], monitor: dict[str, RunRe
     return table.assign(known_miss=[misses.get(f"check: {c}", "") for c in table["check"]])
 
 
-def validate(model: str = "DFN", targets: pd.DataFrame | None = None, bands: bool = False) -> Validation:
+def validate(model: str = "DFN", targets: pd.DataFrame | None = None) -> Validation:
     """Solve every target's case, the pressure series and the binders without targets
-    (NBR-X, PB: predictions from their measured mechanics), and the fixed-gap cell.
-
-    ``bands``: also the SD of each prediction from the fit's covariance
-    (:func:`assb_sim.fitting.prediction_band`), with the fit's model (SPMe) for the
-    sensitivities: p + 1 runs per case, too slow to run by default.
-    """
+    (NBR-X, PB: predictions from their measured mechanics), and the fixed-gap cell."""
     targets = load_targets() if targets is None else targets
     cases = targets[CASE].drop_duplicates()
     binders = ("NBR-A", "NBR-T", *PREDICTED_BINDERS)
@@ -168,24 +163,17 @@ def validate(model: str = "DFN", targets: pd.DataFrame | None = None, bands: boo
     )
     monitor_results = run_cases(monitor_cases, model)
     monitor = {key[1]: r for key, r in monitor_results.items()}
-    validation = Validation(
-        compare(targets, results), qualitative_checks(results, monitor), results | monitor_results, model
-    )
-    if bands:
-        validation.bands = {key: _band(key) for key in validation.results if _is_prediction(key)}
-    return validation
+    return Validation(compare(targets, results), qualitative_checks(results, monitor), results | monitor_results, model)
 
 
-def _is_prediction(case: tuple) -> bool:
-    protocol, binder, pressure, _ = case
-    return binder in PREDICTED_BINDERS and protocol in ("formation", "paper") and pressure in (16, 48)
-
-
-def _band(case: tuple) -> dict[str, tuple[float, float]]:
-    from .fitting import prediction_band
-
-    protocol, binder, pressure, temperature = case
-    return prediction_band(protocol, binder, pressure_MPa=float(pressure), temperature_C=float(temperature))
+def prediction_cases(validation: Validation) -> list[tuple]:
+    """The (protocol, binder, pressure, temperature) cases of the NBR-X / PB predictions,
+    for ``bands`` (``assb-sim validate --bands`` fills it with the fit's uncertainty)."""
+    return [
+        (protocol, binder, pressure, temperature)
+        for protocol, binder, pressure, temperature in validation.results
+        if binder in PREDICTED_BINDERS and protocol in ("formation", "paper") and pressure in (16, 48)
+    ]
 
 
 PRESSURE_SERIES_MPA = (8, 16, 30, 48, 80)

@@ -2,6 +2,7 @@
 linearly to any metric (SD > 0 with a finite covariance, exactly 0 with none)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from test_crossval import _first_cycle_case, _plan
@@ -73,3 +74,20 @@ def test_band_is_positive_with_covariance_zero_without_and_falls_back_to_relativ
     for metric, (value, sd) in finite.items():
         assert zero[metric][0] == value  # the same run at the adopted values
         assert fallback[metric][1] == pytest.approx(sd, rel=1e-9, nan_ok=True), metric
+
+
+def test_report_shows_sd_beside_the_predictions_that_have_one():
+    from types import SimpleNamespace
+
+    from assb_sim.validation import Validation, _markdown, prediction_cases, predictions
+
+    def run(capacity: float, ice: float):
+        return SimpleNamespace(metrics={Metric.FIRST_DELITHIATION: capacity, Metric.ICE: ice})
+
+    results = {("formation", "NBR-A", 16, 60): run(480.0, 0.75), ("formation", "PB", 16, 60): run(300.0, 0.4)}
+    validation = Validation(pd.DataFrame(), pd.DataFrame(), results)
+    assert prediction_cases(validation) == [("formation", "PB", 16, 60)]
+    validation.bands = {("formation", "PB", 16, 60): {Metric.ICE: (0.4, 0.02)}}
+    text = _markdown(predictions(validation), predictions(validation, "sd"))
+    assert "0.4 ± 0.02" in text
+    assert text.count("±") == 1
