@@ -48,6 +48,10 @@ class Col:
     GRAPHITE_CONNECTED = "graphite_connected_fraction"
     SI_CONNECTED = "si_connected_fraction"
     THICKNESS = "electrode_thickness_um"
+    VOID_THICKENING = "void_thickening_um"  # voids around cut-off particles: dilute the LPSCl network
+    SPONGE_THICKENING = "si_sponge_thickening_um"  # porous cycled Si: does not
+    NETWORK_CONNECTED = "network_connected_fraction"  # share the void-diluted LPSCl network still reaches
+    DELAMINATED = "delaminated_fraction"  # electrode/collector area debonded
     LI_THICKNESS_CHANGE = "li_metal_thickness_change_um"
     PRESSURE = "stack_pressure_MPa"
     PRESSURE_CHANGE = "pressure_change_MPa"
@@ -97,6 +101,9 @@ class Metric:
     DP_ACCUMULATED = Col.DP_ACCUMULATED
     SI_CONNECTED_FINAL = "si_connected_fraction_final"
     GRAPHITE_CONNECTED_FINAL = "graphite_connected_fraction_final"
+    NETWORK_CONNECTED_FINAL = "network_connected_fraction_final"
+    DELAMINATED_FINAL = "delaminated_fraction_final"
+    VOID_THICKENING_FINAL = "void_thickening_final_um"
     TRAPPED_LI_FINAL = "trapped_li_final_mAh_g"
     CYCLES_COMPLETED = "cycles_completed"
     CYCLES_PLANNED = "cycles_planned"
@@ -129,6 +136,10 @@ _END_OF_CYCLE = (
     n.connected_fraction(n.GRAPHITE),
     n.connected_fraction(n.SILICON),
     n.THICKNESS_WE,
+    n.THICKNESS_VOIDS,
+    n.THICKNESS_SPONGE,
+    n.NETWORK_CONNECTED,
+    n.DELAMINATED,
     n.THICKNESS_LI,
     n.STACK_PRESSURE,
     n.LPSCL_CONSUMED,
@@ -220,6 +231,10 @@ def cycle_table(
                 Col.GRAPHITE_CONNECTED: end[n.connected_fraction(n.GRAPHITE)],
                 Col.SI_CONNECTED: end[n.connected_fraction(n.SILICON)],
                 Col.THICKNESS: (geo.electrode_thickness + end[n.THICKNESS_WE]) * 1e6,
+                Col.VOID_THICKENING: end[n.THICKNESS_VOIDS] * 1e6,
+                Col.SPONGE_THICKENING: end[n.THICKNESS_SPONGE] * 1e6,
+                Col.NETWORK_CONNECTED: end[n.NETWORK_CONNECTED],
+                Col.DELAMINATED: end[n.DELAMINATED],
                 Col.LI_THICKNESS_CHANGE: end[n.THICKNESS_LI] * 1e6,
                 Col.PRESSURE: end[n.STACK_PRESSURE] / 1e6,
                 Col.PRESSURE_CHANGE: sum(dp.values()),
@@ -293,6 +308,9 @@ def metrics(result: RunResult) -> dict:
         Metric.DP_ACCUMULATED: _last(df, Col.DP_ACCUMULATED),
         Metric.SI_CONNECTED_FINAL: _last(df, Col.SI_CONNECTED),
         Metric.GRAPHITE_CONNECTED_FINAL: _last(df, Col.GRAPHITE_CONNECTED),
+        Metric.NETWORK_CONNECTED_FINAL: _last(df, Col.NETWORK_CONNECTED),
+        Metric.DELAMINATED_FINAL: _last(df, Col.DELAMINATED),
+        Metric.VOID_THICKENING_FINAL: _last(df, Col.VOID_THICKENING),
         Metric.TRAPPED_LI_FINAL: _last(df, Col.TRAPPED_LI),
         "cell": result.cell.value,
         "binder": result.binder.name,

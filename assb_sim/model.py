@@ -12,13 +12,15 @@ import pybamm
 from .names import PHASES
 from .schema import ModelKind
 from .submodels import (
-    Confinement,
     ContactLoss,
+    Debonding,
     Decomposition,
+    Delamination,
     InterphaseKinetics,
     IonicContact,
     IrreversibleUptake,
     LpsclInventory,
+    Percolation,
     StackPressure,
     Swelling,
     TotalWithUptake,
@@ -46,13 +48,13 @@ def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> 
     and kinetics on each phase; the Si powder's irreversible uptake (oxide, trapping)
     takes its extra-reaction slot. With ``mechanics`` the
     electrochemo-mechanical submodels are attached too: swelling, contact loss of each
-    phase (replacing PyBaMM's constant active material), void growth, confinement and the
-    stack pressure.
+    phase (replacing PyBaMM's constant active material), debonding of particles and of the
+    collector interface, voids and the LPSCl network's percolation, and the stack pressure.
     """
     kind = ModelKind(kind)
     model = _MODELS[kind](OPTIONS, name=f"assb-sim {kind.value}", build=False)
     param, options = model.param, model.options
-    model.submodels["electrolyte transport efficiency"] = IonicContact(param, options)
+    model.submodels["electrolyte transport efficiency"] = IonicContact(param, options, percolation=mechanics)
     model.submodels["LPSCl inventory"] = LpsclInventory(param, options)
     for phase in PHASES:
         model.submodels[f"positive {phase} sei"] = Decomposition(param, options, phase)
@@ -64,8 +66,10 @@ def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> 
             # the mechanics acts on the electrode as a whole: one connected fraction per phase
             model.submodels[f"positive {phase} active material"] = ContactLoss(param, options, phase)
         model.submodels["swelling"] = Swelling(param, options)
+        model.submodels["debonding"] = Debonding(param, options)
+        model.submodels["delamination"] = Delamination(param, options)
         model.submodels["void growth"] = VoidGrowth(param, options)
-        model.submodels["confinement"] = Confinement(param, options)
+        model.submodels["percolation"] = Percolation(param, options)
         model.submodels["stack pressure"] = StackPressure(param, options)
     model.build_model()
     return model

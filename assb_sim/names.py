@@ -59,24 +59,38 @@ def interfacial_current(phase: str) -> str:
 
 # --- assb-sim variables ----------------------------------------------------------------
 STACK_PRESSURE = "Stack pressure [Pa]"
-CONFINING_STRESS = "Confining stress [Pa]"
-SUSCEPTIBILITY = "Contact-loss susceptibility"
+COHESIVE_TOUGHNESS = "Effective cohesive toughness [J.m-2]"
+ADHESIVE_TOUGHNESS = "Effective adhesive toughness [J.m-2]"
 SI_STRAIN = "Si volumetric strain"
+GRAPHITE_STRAIN = "Graphite volumetric strain"
+PHASE_STRAIN = {GRAPHITE: GRAPHITE_STRAIN, SILICON: SI_STRAIN}  # a phase's own swelling
 COMPOSITE_STRAIN = "Composite volumetric strain"
 LOAD_BEARING_STRAIN = "Load-bearing volumetric strain"
 THICKNESS_LOAD_BEARING = "Working electrode load-bearing thickness change [m]"
 THICKNESS_REVERSIBLE = "Working electrode reversible thickness change [m]"
 THICKNESS_IRREVERSIBLE = "Working electrode irreversible thickness change [m]"
+THICKNESS_VOIDS = "Working electrode void thickening [m]"
+THICKNESS_SPONGE = "Working electrode Si sponge thickening [m]"
 THICKNESS_WE = "Working electrode thickness change [m]"
 THICKNESS_LI = "Li metal thickness change [m]"
 THICKNESS_DECOMPOSITION = "Decomposition products thickness change [m]"
-DRIVING_STRAIN = {SILICON: SI_STRAIN, GRAPHITE: COMPOSITE_STRAIN}  # what strains each phase's contacts
+DRIVING_STRAIN = {SILICON: SI_STRAIN, GRAPHITE: COMPOSITE_STRAIN}  # whose cycling wears each phase's contacts
 
 
 LPSCL_INITIAL = "LPSCl in the pristine electrode [mol]"
 LPSCL_CONSUMED = "LPSCl consumed by decomposition [mol]"
 LPSCL_LEFT = "LPSCl remaining fraction"
 ELECTROLYTE_FRACTION = "LPSCl volume fraction"
+DILUTED_ELECTROLYTE_FRACTION = "Void-diluted LPSCl volume fraction"
+NETWORK_ACCESSIBLE = "LPSCl network accessible fraction"
+NETWORK_CONNECTED = "Percolation connected fraction"
+PERCOLATION_LOSS_RATE = "Percolation contact loss rate [s-1]"
+NETWORK_CONDUCTANCE = "LPSCl network conductance factor"
+DISCONNECTED_SHARE = "Disconnected share of the active volume"
+DELAMINATION_ENERGY = "Delamination energy release rate [J.m-2]"
+DELAMINATION_HAZARD = "Maximum delamination hazard"
+DELAMINATED = "Delaminated area fraction"
+DELAMINATION_LOSS_RATE = "Delamination contact loss rate [s-1]"
 
 
 def disconnected_film_lithium(phase: str) -> str:
@@ -103,37 +117,58 @@ def contact_loss_rate(phase: str) -> str:
     return f"{PHASE_LABEL[phase]} contact loss rate [s-1]"
 
 
+def misfit_strain(phase: str) -> str:
+    """Linear misfit strain of a phase's particles against the composite around them."""
+    return f"{PHASE_LABEL[phase]} misfit strain"
+
+
+def energy_ratio(phase: str) -> str:
+    """Energy release rate of a phase's particle over the effective toughness, G / Gamma."""
+    return f"{PHASE_LABEL[phase]} debonding energy ratio"
+
+
+def hazard(phase: str) -> str:
+    """Weibull debonding hazard (G / Gamma)^m of a phase now."""
+    return f"{PHASE_LABEL[phase]} debonding hazard"
+
+
+def max_hazard(phase: str) -> str:
+    """Largest Weibull debonding hazard (G / Gamma)^m a phase has seen."""
+    return f"{PHASE_LABEL[phase]} maximum debonding hazard"
+
+
 def rate(name: str) -> str:
     """Time derivative of a variable."""
     return f"{name} rate [s-1]"
 
 
-def new_strain_rate(strain: str) -> str:
-    """Rate at which the strain exceeds its largest value so far (first-expansion damage)."""
-    return f"{strain} new-strain rate [s-1]"
-
-
-def max_strain(strain: str) -> str:
-    return f"Maximum {strain[0].lower()}{strain[1:]}"
-
-
 # --- input parameters: change between solves without rebuilding ------------------------
 SET_PRESSURE = "Set stack pressure [Pa]"
 BINDER_COHESION = "Binder cohesion [N.m-1]"
+BINDER_ADHESION = "Binder adhesion [N.m-1]"
 BINDER_COVERAGE = "Binder ionic coverage factor"
 FIXED_GAP = "Fixed-gap cell"
 STACK_STIFFNESS = "Stack stiffness [Pa.m-1]"
-INPUTS = (SET_PRESSURE, BINDER_COHESION, BINDER_COVERAGE, FIXED_GAP, STACK_STIFFNESS)
+INPUTS = (SET_PRESSURE, BINDER_COHESION, BINDER_ADHESION, BINDER_COVERAGE, FIXED_GAP, STACK_STIFFNESS)
 
 # --- model parameters ------------------------------------------------------------------
 PORE_FRACTION = "Positive electrode pore volume fraction"
 LI_MOLAR_VOLUME = "Lithium metal partial molar volume [m3.mol-1]"
 DECOMPOSITION_VOLUME = "Decomposition net molar volume per Li [m3.mol-1]"
-BRIDGING_LENGTH = "Binder bridging length [m]"
-REFERENCE_STRESS = "Contact-loss reference stress [Pa]"
-STRESS_EXPONENT = "Contact-loss stress exponent"
+DEBONDING_MODULUS = "Debonding modulus [Pa]"
+OPENING_LENGTH = "Debonding opening length [m]"
+WEIBULL_MODULUS = "Debonding Weibull modulus"
+SI_CLUSTER_RADIUS = "Si debonding cluster radius [m]"
+CONTACT_FATIGUE = "Contact fatigue per unit cycled strain"
+RATCHET_TIME = "Damage ratchet time [s]"
+ELECTRODE_MODULUS = "Electrode in-plane modulus [Pa]"
+ELECTRODE_FLOW_STRESS = "Electrode in-plane flow stress [Pa]"
+DELAMINATION_FACTOR = "Delamination geometry factor"
+PERCOLATION_THRESHOLD = "LPSCl percolation threshold"
+ACCESSIBILITY_EXPONENT = "Percolation accessibility exponent"
+CONDUCTIVITY_EXPONENT = "Percolation conductivity exponent"
+SPONGE_GROWTH = "Si sponge thickening per unit cycled strain"
 CONTACT_PRESSURE_SCALE = "Contact pressure scale [Pa]"
-VOID_NEW_STRAIN = "Void growth per unit new strain"
 VOID_CYCLED_STRAIN = "Void growth per unit cycled strain"
 MAX_VOID_THICKENING = "Maximum void thickening"
 RELEASE_CONTRACTION = "Loosened-particle release contraction"
@@ -149,14 +184,6 @@ EACH_PHASE = "Each phase: "  # parameter-file prefix: the same value for graphit
 
 def full_lithiation_strain(phase: str) -> str:
     return f"{PHASE_LABEL[phase]} volumetric strain at full lithiation"
-
-
-def contact_loosening(phase: str) -> str:
-    return f"{PHASE_LABEL[phase]} contact loosening per unit new strain"
-
-
-def contact_fatigue(phase: str) -> str:
-    return f"{PHASE_LABEL[phase]} contact loss per unit cycled strain"
 
 
 def intrinsic_fatigue(phase: str) -> str:

@@ -243,6 +243,7 @@ def inputs(design: CellDesign, binder: Binder, fixed_gap: bool = False) -> dict[
     return {
         n.SET_PRESSURE: design.stack_pressure_MPa * 1e6,
         n.BINDER_COHESION: binder.cohesion_N_m,
+        n.BINDER_ADHESION: binder.adhesion_N_m,
         # ratio of the LPSCl:binder film to the pellet, both pressed at 480 MPa
         n.BINDER_COVERAGE: 1.0 if film is None else film / design.separator.conductivity_mS_cm,
         n.FIXED_GAP: float(fixed_gap),
@@ -408,16 +409,20 @@ def _equations_markdown(class_name: str) -> str:
 
 
 def _mechanics_values_markdown() -> str:
-    """Every mechanics parameter (file and derived) and each binder's stress C / l_b."""
+    """Every mechanics parameter (file and derived) and each binder's effective toughness."""
     design, sets = load_cell_design(), resource_dir("parameter_sets")
     values = parameter_values(design)
     materials = _values(load_entries(sets / "materials.yaml"))
     mechanics = _mechanics_values(CellGeometry(design), _values(load_entries(sets / "mechanics.yaml")), materials)
     rows = [(name, values[name]) for name in mechanics]
-    l_b = values[n.BRIDGING_LENGTH]
+    delta = values[n.OPENING_LENGTH]
     for binder in binder_names():
-        rows.append((f"{binder}: cohesion / bridging length [MPa]", load_binder(binder).cohesion_N_m / l_b / 1e6))
-    return "\n".join(["| parameter | value |", "|---|---|", *(f"| {name} | {v:.4g} |" for name, v in rows)])
+        b = load_binder(binder)
+        for P in (16, 48, 80):
+            toughness = f"{b.cohesion_N_m + P * 1e6 * delta:.4g} ({b.adhesion_N_m + P * 1e6 * delta:.4g})"
+            rows.append((f"{binder} at {P} MPa: C + P delta (A + P delta) [J/m2]", toughness))
+    shown = [(name, v if isinstance(v, str) else f"{v:.4g}") for name, v in rows]
+    return "\n".join(["| parameter | value |", "|---|---|", *(f"| {name} | {v} |" for name, v in shown)])
 
 
 def provenance_markdown(path: Path) -> str:

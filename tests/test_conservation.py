@@ -9,7 +9,7 @@ from assb_sim import names as n
 from assb_sim.metrics import Col, Metric
 from assb_sim.parameters import CellGeometry, load_binder, load_cell_design, parameter_values
 from assb_sim.simulation import Simulator
-from assb_sim.submodels import laws, swelling
+from assb_sim.submodels import laws, percolation
 
 ONE_CYCLE = short_protocol({"role": "formation", "cycles": 1, "c_rate": 0.15})
 TWO_CYCLES = short_protocol({"role": "formation", "cycles": 2, "c_rate": 0.15})
@@ -87,6 +87,8 @@ def test_every_fraction_stays_in_its_bounds(damaged):
     sol = damaged.solution
     for name in (
         n.LPSCL_LEFT,
+        n.NETWORK_CONNECTED,
+        n.DELAMINATED,
         *(n.connected_fraction(p) for p in n.PHASES),
     ):
         values = sol[name].entries
@@ -110,7 +112,7 @@ def test_second_cycle_keeps_the_first_delithiation_without_further_damage():
     "without capacity loss")."""
     design = load_cell_design()
     values = parameter_values(design)
-    no_fatigue = {n.contact_fatigue(p): 0.0 for p in n.PHASES} | {n.intrinsic_fatigue(p): 0.0 for p in n.PHASES}
+    no_fatigue = {n.CONTACT_FATIGUE: 0.0, n.VOID_CYCLED_STRAIN: 0.0} | {n.intrinsic_fatigue(p): 0.0 for p in n.PHASES}
     values.update(no_fatigue, strict=True)
     df = Simulator(TWO_CYCLES, design, "SPMe", values=values).solve(NBR_T, pressure_MPa=16).cycles
     first, second = df[Col.DELITHIATION]
@@ -123,7 +125,7 @@ def _metrics():
     return Simulator(TWO_CYCLES, load_cell_design(), "SPMe").solve(NBR_T, pressure_MPa=30).metrics
 
 
-@pytest.mark.parametrize(("module", "name"), [(swelling, "SHARPNESS"), (laws, "RATE_SMOOTHING")])
+@pytest.mark.parametrize(("module", "name"), [(laws, "RATE_SMOOTHING"), (percolation, "GAP_FLOOR")])
 def test_results_do_not_depend_on_the_smoothing_constants(module, name, monkeypatch):
     """Halving and doubling a numerical smoothing constant moves no metric by 0.5 %."""
     keys = (Metric.FIRST_DELITHIATION, Metric.ICE, Metric.SI_CONNECTED_FINAL, Metric.THICKNESS_FINAL)

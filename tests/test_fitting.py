@@ -49,8 +49,8 @@ def test_least_squares_fit_recovers_known_parameters():
     """Targets simulated with known contact-loss and decomposition parameters; the fit
     starts 60 % away and must land on them, with small uncertainties."""
     true = {
-        "Binder bridging length [m]": 2.5e-6,
-        n.REFERENCE_STRESS: 7e7,
+        n.OPENING_LENGTH: 1e-6,
+        n.DEBONDING_MODULUS: 4e9,
         "Each phase: SEI lithium interstitial diffusivity [m2.s-1]": 6e-18,
     }
     targets = _twin_targets(true)
@@ -99,7 +99,7 @@ def test_adopt_rewrites_only_the_fitted_entries(tmp_path):
     from assb_sim.fitting import Fit, FitStage
 
     shutil.copytree(resource_dir("parameter_sets"), tmp_path, dirs_exist_ok=True)
-    name = n.REFERENCE_STRESS
+    name = n.DEBONDING_MODULUS
     stage = FitStage(
         name="s", targets=["p-ice"], parameters=[FitParameter(name=name, initial=1e7, lower=1e6, upper=1e9)]
     )

@@ -13,24 +13,27 @@ STRAIN_FLOOR = 1e-3  # below this the electrode has not expanded yet: no contrac
 class ContactLoss(pybamm.active_material.LossActiveMaterial):
     """Loss of electronic/ionic contact of one phase (graphite or Si), whole particles at a time.
 
-    Expanding beyond its largest strain so far stretches a phase's contacts: a share of
-    the still-tight volume is *loosened* (volume fraction l). A loosened particle separates
-    as soon as the phase starts to shrink back, holding the Li it had at its largest
-    expansion: the release runs over a contraction of f_rel of the strain, so a released
-    particle has given back only ~f_rel of its Li. Cycling wears every contact (fatigue;
-    b_0, the confinement-independent part, is Si's isolation by its growing interphase,
-    which no pressure or binder prevents)::
+    Debonding (:class:`Debonding`) *loosens* a share of the phase's tight volume as its
+    hazard H_max grows (volume fraction l): after reaching H, 1 - exp(-H) of it is
+    loosened. A loosened particle separates as soon as the phase starts to shrink back,
+    holding the Li it had at its largest expansion: the release runs over a contraction
+    of f_rel of the strain, so a released particle has given back only ~f_rel of its Li.
+    Cycling wears contacts in proportion to the same hazard (a Paris-type cyclic
+    degradation, b shared by both phases; b_0 is Si's isolation by its growing interphase,
+    which no pressure or binder prevents). Voids that cut the LPSCl network
+    (:class:`Percolation`) and a delaminated collector interface (:class:`Delamination`)
+    take both phases alike::
 
-        dl/dt   = a S de_new/dt (eps - l) - l r - f l,   r = max(-de/dt, 0) / (f_rel max(e, e_floor))
-        deps/dt = -l r - f eps = -k eps,                 f = (b S + b_0) |de/dt|
-        dn/dt   = -<a j> L A / F - k n,                  dm/dt = k n
+        dl/dt   = dH_max/dt (eps - l) - l r - (f + k_net) l,   r = max(-de/dt, 0) / (f_rel max(e, e_floor))
+        deps/dt = -l r - (f + k_net) eps = -k eps,             f = (b H + b_0) |de/dt|,  k_net = k_perc + k_del
+        dn/dt   = -<a j> L A / F - k n,                        dm/dt = k n
 
-    so 0 <= l <= eps always. S is the contact-loss susceptibility (:class:`Confinement`),
-    e the phase's driving strain (Si: its own; graphite: the composite's). Material cut
-    off keeps its Li m (PyBaMM's "loss of lithium due to loss of active material"), which
-    lowers the coulombic efficiency. The loss is uniform through the electrode, so the
-    connected Li n is one state: PyBaMM's bookkeeping without making every mechanics
-    equation depend on every particle node.
+    so 0 <= l <= eps always. e is the strain whose cycling wears the phase's contacts (Si:
+    its own; graphite: the composite's). Material cut off keeps its Li m (PyBaMM's "loss
+    of lithium due to loss of active material"), which lowers the coulombic efficiency.
+    The loss is uniform through the electrode, so the connected Li n is one state:
+    PyBaMM's bookkeeping without making every mechanics equation depend on every
+    particle node.
     """
 
     def __init__(self, param, options, phase):
@@ -47,20 +50,21 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
 
     def get_coupled_variables(self, variables):
         phase, strain = self.phase, n.DRIVING_STRAIN[self.phase]
-        a = pybamm.Parameter(n.contact_loosening(phase))
-        b = pybamm.Parameter(n.contact_fatigue(phase))
+        b = pybamm.Parameter(n.CONTACT_FATIGUE)
         b_0 = pybamm.Parameter(n.intrinsic_fatigue(phase))
-        S, de = variables[n.SUSCEPTIBILITY], variables[n.rate(strain)]
+        de = variables[n.rate(strain)]
         f_rel = pybamm.Parameter(n.RELEASE_CONTRACTION)
         contraction = pybamm.maximum(-de, 0) / (f_rel * pybamm.maximum(variables[strain], STRAIN_FLOOR))
         loose = variables[n.loosened_volume(phase)]
         eps = variables[n.active_fraction(phase)]
         release = loose * contraction
-        fatigue = (b * S + b_0) * smooth_abs(de)  # wears tight and loosened contacts alike
-        k = release / eps + fatigue
+        # wears tight and loosened contacts alike; so do the network losses
+        wear = (b * variables[n.hazard(phase)] + b_0) * smooth_abs(de)
+        wear = wear + variables[n.PERCOLATION_LOSS_RATE] + variables[n.DELAMINATION_LOSS_RATE]
+        k = release / eps + wear
         variables.update(self._get_standard_active_material_change_variables(-eps * k))
-        new_loosening = a * S * variables[n.new_strain_rate(strain)] * (eps - loose)
-        variables[n.rate(n.loosened_volume(phase))] = new_loosening - release - fatigue * loose
+        new_loosening = variables[n.rate(n.max_hazard(phase))] * (eps - loose)
+        variables[n.rate(n.loosened_volume(phase))] = new_loosening - release - wear * loose
         variables[n.contact_loss_rate(phase)] = k
         variables[f"{n.PHASE_LABEL[phase]} loosened contact fraction"] = loose / eps
         variables[n.connected_fraction(phase)] = eps / self.phase_param.epsilon_s_av

@@ -13,6 +13,8 @@ import pybamm
 
 from .. import names as n
 
+RATIO_FLOOR = 1e-9  # G / Gamma below this counts as 0
+HAZARD_CAP = 8.0
 RATE_SMOOTHING = 1e-6  # [s-1] |de/dt| is rounded off below this (0.15 C moves Si strain at ~7e-5 s-1)
 
 
@@ -21,11 +23,27 @@ def smooth_abs(x: pybamm.Symbol) -> pybamm.Symbol:
     return x * pybamm.tanh(x / RATE_SMOOTHING)
 
 
-def susceptibility(sigma_c: pybamm.Symbol) -> pybamm.Symbol:
-    """S = 1 / (1 + (sigma_c / sigma_ref)^n): 1 when unconfined, -> 0 under high confinement."""
-    sigma_ref = pybamm.Parameter(n.REFERENCE_STRESS)
-    exponent = pybamm.Parameter(n.STRESS_EXPONENT)
-    return 1 / (1 + (pybamm.maximum(sigma_c, 0) / sigma_ref) ** exponent)
+def toughness(binder_energy: pybamm.Symbol, pressure: pybamm.Symbol) -> pybamm.Symbol:
+    """Gamma = G_b + P delta: the binder's measured fracture energy (SAICAS force per width,
+    N/m = J/m2) plus the work the stack pressure does against an opening of length delta."""
+    return binder_energy + pybamm.maximum(pressure, 0) * pybamm.Parameter(n.OPENING_LENGTH)
+
+
+def weibull_hazard(G: pybamm.Symbol, Gamma: pybamm.Symbol) -> pybamm.Symbol:
+    """H = (G / Gamma)^m: the share of interfaces failed at G is 1 - exp(-H) (Weibull 1939).
+
+    Rounded off at H_cap (all but e^-H_cap ~ 3e-4 failed): beyond it nothing is left to
+    fail, and an unbounded H would only make the solver chase vanishing volume fractions.
+    """
+    ratio = pybamm.maximum(G / Gamma, RATIO_FLOOR)  # floor: the power's slope stays finite at 0
+    H = ratio ** pybamm.Parameter(n.WEIBULL_MODULUS)
+    return H / (1 + H / HAZARD_CAP)
+
+
+def ratchet(value: pybamm.Symbol, history: pybamm.Symbol) -> pybamm.Symbol:
+    """d(history)/dt that makes ``history`` follow the largest ``value`` so far, lagging by
+    the ratchet time: damage is irreversible, so it is driven by the worst state seen."""
+    return pybamm.maximum(value - history, 0) / pybamm.Parameter(n.RATCHET_TIME)
 
 
 def contact_factor() -> pybamm.Symbol:

@@ -1,38 +1,53 @@
-"""Voids and cracks: the irreversible thickening of the electrode."""
+"""Irreversible thickening: voids around debonded particles, and Si turning spongy."""
 
 from __future__ import annotations
 
 import pybamm
 
 from .. import names as n
-from .laws import smooth_abs
+from .laws import cite, smooth_abs
 
 
 class VoidGrowth(pybamm.BaseSubModel):
-    """Irreversible thickening opened by the composite strain::
+    """Two irreversible thickenings, one per cause::
 
-        dL_irr/dt = L S [a_v de_new/dt + b_v |de/dt|] (1 - L_irr / (f_max L))
+        D          = 1 - sum_k eps_k / sum_k eps_k,0                 disconnected share
+        dL_v/dt    = L b_v D |de_comp/dt| (1 - L_v / (f_max L))      voids around debonded particles
+        dL_sp/dt   = L b_sp eps_Si |de_Si/dt| (1 - L_sp / (f_max L))  Si sponge
+        L_irr      = L_v + L_sp
 
-    with the composite strain as driver and the contact-loss susceptibility S as
-    resistance (one law for contacts and voids), so a weak binder thickens more; the
-    void share saturates at f_max of the pristine thickness.
+    Voids open where particles have come loose: each swelling cycle pushes the network
+    apart around them and it does not close again, so void growth follows the share of
+    the active volume already cut off (debonding, percolation, delamination). Cycled
+    nano-Si turns into a porous sponge (Wetjen et al. 2018) that thickens the electrode
+    however well it is bonded; that porosity lies inside the Si clusters, so it does not
+    dilute the LPSCl network (:class:`Percolation` sees only L_v).
     """
 
     def __init__(self, param, options):
         super().__init__(param, domain="positive", options=options)
+        cite("Wetjen2018")
 
     def get_fundamental_variables(self):
-        return {n.THICKNESS_IRREVERSIBLE: pybamm.Variable(n.THICKNESS_IRREVERSIBLE, scale=1e-6)}
+        return {name: pybamm.Variable(name, scale=1e-6) for name in (n.THICKNESS_VOIDS, n.THICKNESS_SPONGE)}
+
+    def get_coupled_variables(self, variables):
+        pristine = sum((self.param.p.prim if p == n.GRAPHITE else self.param.p.sec).epsilon_s_av for p in n.PHASES)
+        D = 1 - sum(variables[n.active_fraction(p)] for p in n.PHASES) / pristine
+        variables[n.DISCONNECTED_SHARE] = D
+        variables[n.THICKNESS_IRREVERSIBLE] = variables[n.THICKNESS_VOIDS] + variables[n.THICKNESS_SPONGE]
+        return variables
 
     def set_rhs(self, variables):
-        a = pybamm.Parameter(n.VOID_NEW_STRAIN)
-        b = pybamm.Parameter(n.VOID_CYCLED_STRAIN)
-        driver = a * variables[n.new_strain_rate(n.COMPOSITE_STRAIN)] + b * smooth_abs(
-            variables[n.rate(n.COMPOSITE_STRAIN)]
-        )
-        L, L_irr = self.param.p.L, variables[n.THICKNESS_IRREVERSIBLE]
-        room = 1 - L_irr / (pybamm.Parameter(n.MAX_VOID_THICKENING) * L)  # voids saturate
-        self.rhs = {L_irr: L * variables[n.SUSCEPTIBILITY] * driver * room}
+        L, f_max = self.param.p.L, pybamm.Parameter(n.MAX_VOID_THICKENING)
+        L_v, L_sp = variables[n.THICKNESS_VOIDS], variables[n.THICKNESS_SPONGE]
+        voids = pybamm.Parameter(n.VOID_CYCLED_STRAIN) * variables[n.DISCONNECTED_SHARE]
+        voids = voids * smooth_abs(variables[n.rate(n.COMPOSITE_STRAIN)])
+        sponge = pybamm.Parameter(n.SPONGE_GROWTH) * variables[n.active_fraction(n.SILICON)]
+        sponge = sponge * smooth_abs(variables[n.rate(n.SI_STRAIN)])
+        self.rhs = {L_v: L * voids * (1 - L_v / (f_max * L)), L_sp: L * sponge * (1 - L_sp / (f_max * L))}
 
     def set_initial_conditions(self, variables):
-        self.initial_conditions = {variables[n.THICKNESS_IRREVERSIBLE]: pybamm.Scalar(0)}
+        self.initial_conditions = {
+            variables[name]: pybamm.Scalar(0) for name in (n.THICKNESS_VOIDS, n.THICKNESS_SPONGE)
+        }

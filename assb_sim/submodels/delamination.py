@@ -1,0 +1,62 @@
+"""Delamination of the electrode from its Ni current collector: adhesion's failure mode."""
+
+from __future__ import annotations
+
+import pybamm
+
+from .. import names as n
+from .laws import cite, contact_factor, ratchet, toughness, weibull_hazard
+
+
+class Delamination(pybamm.BaseSubModel):
+    """A swelling electrode layer on a collector that does not swell (Hutchinson & Suo 1992)::
+
+        mu_ip = (1 + e_comp)^(1/3) - 1                        in-plane misfit with the Ni foil
+        sigma = sigma_f tanh(E mu_ip / sigma_f)               in-plane stress, capped by flow
+        G_a   = Z sigma^2 L / E                               steady-state delamination, Z = 1/2
+        H_a   = (G_a / Gamma_a)^m,   Gamma_a = A + P delta,   d = 1 - exp(-H_a,max)
+        k_del = (1 - phi(P)) dd/dt / (1 - (1 - phi(P)) d)     contact lost with the delaminated area
+
+    A is the binder's measured SAICAS adhesion at the electrode/Ni interface. The composite
+    cannot hold more in-plane stress than its flow stress, so G_a stays ~10 J/m2 however
+    much Si swells: far below the NBR binders' 200-245 J/m2 (inactive in the paper's
+    cells), but not below a binder that barely sticks. A delaminated area keeps its
+    electronic contact only by pressure, with the share phi(P) of :func:`contact_factor`.
+    The 180 degree peel strength is not used: it adds the bending and viscoelastic work of
+    the peeled arm to the interface energy (Kendall 1975), so it is no fracture energy.
+    """
+
+    def __init__(self, param, options):
+        super().__init__(param, options=options)
+        cite("Hutchinson1992", "Kendall1975")
+
+    def get_fundamental_variables(self):
+        return {n.DELAMINATION_HAZARD: pybamm.Variable(n.DELAMINATION_HAZARD, scale=0.1)}
+
+    def get_coupled_variables(self, variables):
+        E, sigma_f = pybamm.Parameter(n.ELECTRODE_MODULUS), pybamm.Parameter(n.ELECTRODE_FLOW_STRESS)
+        misfit = (1 + variables[n.COMPOSITE_STRAIN]) ** (1 / 3) - 1
+        sigma = sigma_f * pybamm.tanh(E * misfit / sigma_f)
+        G = pybamm.Parameter(n.DELAMINATION_FACTOR) * sigma**2 * self.param.p.L / E
+        Gamma = toughness(pybamm.Parameter(n.BINDER_ADHESION), variables[n.STACK_PRESSURE])
+        H_max = variables[n.DELAMINATION_HAZARD]
+        d = 1 - pybamm.exp(-H_max)
+        exposed = 1 - contact_factor()  # share of a delaminated area that loses contact
+        dH = ratchet(weibull_hazard(G, Gamma), H_max)
+        variables.update(
+            {
+                n.DELAMINATION_ENERGY: G,
+                n.ADHESIVE_TOUGHNESS: Gamma,
+                n.DELAMINATED: d,
+                n.rate(n.DELAMINATION_HAZARD): dH,
+                n.DELAMINATION_LOSS_RATE: exposed * pybamm.exp(-H_max) * dH / (1 - exposed * d),
+            }
+        )
+        return variables
+
+    def set_rhs(self, variables):
+        H_max = variables[n.DELAMINATION_HAZARD]
+        self.rhs = {H_max: variables[n.rate(n.DELAMINATION_HAZARD)]}
+
+    def set_initial_conditions(self, variables):
+        self.initial_conditions = {variables[n.DELAMINATION_HAZARD]: pybamm.Scalar(0)}

@@ -1,0 +1,63 @@
+"""Percolation of the LPSCl network that voids dilute: connectivity and conductivity."""
+
+from __future__ import annotations
+
+import pybamm
+
+from .. import names as n
+from .laws import cite
+
+GAP_FLOOR = 1e-3  # eps' - eps_c is kept above this: the network is then as good as cut
+
+
+class Percolation(pybamm.BaseSubModel):
+    """Voids dilute the LPSCl network towards its percolation threshold::
+
+        eps'   = eps_SE,0 L / (L + L_v)                           void-diluted LPSCl fraction
+        A      = ((eps' - eps_c) / (eps_SE,0 - eps_c))^beta         accessible share of the network
+        dchi/dt = -max(chi - A, 0) / tau,   k_perc = max(chi - A, 0) / (tau chi)
+        T_perc = ((eps' - eps_c) / (eps_SE,0 - eps_c))^t L / (L + L_v)   conductance factor
+
+    The share of the network still connected to the separator falls as the
+    percolation order parameter P_inf ~ (eps - eps_c)^beta (beta = 0.41 in 3D; Stauffer &
+    Aharony 1994), the conductivity as (eps - eps_c)^t (t = 2.0; Kirkpatrick 1973) over
+    a path made longer by the voids. Particles in a region the network no longer reaches
+    are cut off, graphite and Si alike (chi, irreversible: voids do not close); this is
+    how severe damage removes whole regions. Only the void thickening dilutes the network
+    (the Si sponge's pores are inside the Si clusters); LPSCl consumed by decomposition
+    leaves its products in place and enters through eps_SE in :class:`IonicContact`.
+    """
+
+    def __init__(self, param, options):
+        super().__init__(param, options=options)
+        cite("ScherZallen1970", "Kirkpatrick1973", "Stauffer1994")
+
+    def get_fundamental_variables(self):
+        return {n.NETWORK_CONNECTED: pybamm.Variable(n.NETWORK_CONNECTED, bounds=(0, 1))}
+
+    def get_coupled_variables(self, variables):
+        L = self.param.p.L
+        eps_0, eps_c = pybamm.Parameter(n.ELECTRODE_POROSITY), pybamm.Parameter(n.PERCOLATION_THRESHOLD)
+        dilution = L / (L + variables[n.THICKNESS_VOIDS])
+        eps = eps_0 * dilution
+        distance = pybamm.maximum(eps - eps_c, GAP_FLOOR) / (eps_0 - eps_c)
+        accessible = distance ** pybamm.Parameter(n.ACCESSIBILITY_EXPONENT)
+        chi = variables[n.NETWORK_CONNECTED]
+        cut = pybamm.maximum(chi - accessible, 0) / pybamm.Parameter(n.RATCHET_TIME)
+        variables.update(
+            {
+                n.DILUTED_ELECTROLYTE_FRACTION: eps,
+                n.NETWORK_ACCESSIBLE: accessible,
+                n.rate(n.NETWORK_CONNECTED): -cut,
+                n.PERCOLATION_LOSS_RATE: cut / chi,
+                n.NETWORK_CONDUCTANCE: distance ** pybamm.Parameter(n.CONDUCTIVITY_EXPONENT) * dilution,
+            }
+        )
+        return variables
+
+    def set_rhs(self, variables):
+        chi = variables[n.NETWORK_CONNECTED]
+        self.rhs = {chi: variables[n.rate(n.NETWORK_CONNECTED)]}
+
+    def set_initial_conditions(self, variables):
+        self.initial_conditions = {variables[n.NETWORK_CONNECTED]: pybamm.Scalar(1)}
