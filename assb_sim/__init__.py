@@ -4,7 +4,7 @@ from .parameters import CellGeometry, load_binder, load_cell_design, parameter_v
 from .protocols import Protocol, load_protocol
 from .schema import Binder, CellDesign, InputError, ModelKind
 from .simulation import Failure, RunResult, Simulator, run
-from .sweeps import SweepSpec, load_sweep, min_pressure
+from .sweeps import SweepSpec, load_sweep, min_pressure, min_requirement
 from .sweeps import run_sweep as sweep
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "load_protocol",
     "load_sweep",
     "min_pressure",
+    "min_requirement",
     "parameter_values",
     "run",
     "sweep",

@@ -15,10 +15,11 @@ from .metrics import Metric
 from .parameters import binder_names, load_cell_design, resource_dir
 from .protocols import CellMode, protocol_names
 from .schema import InputError, ModelKind, validate
+from .sweeps import REQUIREMENT_AXES
 
 EXIT_BAD_INPUT = 2
 EXIT_SOLVER_FAILURE = 1
-EXIT_NOT_REACHED = 3  # min-pressure: the target is not met even at the highest pressure tried
+EXIT_NOT_REACHED = 3  # min-pressure/-cohesion/-adhesion: the target is not met within the range tried
 
 
 class _Parser(argparse.ArgumentParser):
@@ -139,14 +140,24 @@ def _parser() -> argparse.ArgumentParser:
     cv.add_argument("--out", type=Path, default=Path("cross-validation"), metavar="DIR", help="CSV + markdown")
     cv.add_argument("--update-docs", action="store_true", help="write the table into docs/validation.md")
 
-    minp = sub.add_parser("min-pressure", help="lowest stack pressure at which a metric meets a target")
-    _add_binder_options(minp)
-    minp.add_argument("--metric", default=Metric.CYCLE_RETENTION, help="metrics.json key, e.g. cycle_retention")
-    minp.add_argument("--target", type=float, required=True, help="value the metric must reach")
-    minp.add_argument("--protocol", help="protocol (default: one that produces the metric)")
-    minp.add_argument("--model", default="SPMe", type=_model_kind, choices=models)
-    minp.add_argument("--low", type=float, default=1.0, metavar="MPA", help="lowest pressure tried")
-    minp.add_argument("--high", type=float, default=200.0, metavar="MPA", help="highest pressure tried")
+    for axis, unit in REQUIREMENT_AXES.items():
+        what = "stack pressure" if axis == "pressure" else f"binder {axis} (SAICAS)"
+        req = sub.add_parser(f"min-{axis}", help=f"least {what} at which a metric meets a target")
+        _add_binder_options(req)
+        req.add_argument("--metric", default=Metric.CYCLE_RETENTION, help="metrics.json key, e.g. cycle_retention")
+        req.add_argument("--target", type=float, required=True, help="value the metric must reach")
+        req.add_argument("--protocol", help="protocol (default: one that produces the metric)")
+        req.add_argument("--model", default="SPMe", type=_model_kind, choices=models)
+        if axis != "pressure":
+            req.add_argument("--pressure", type=float, metavar="MPA", help="stack pressure (default: the protocol's)")
+        low, high = (1.0, 200.0) if axis == "pressure" else (0.0, 1000.0)
+        req.add_argument("--low", type=float, default=low, metavar=unit, help=f"lowest {axis} tried (default {low:g})")
+        req.add_argument(
+            "--high", type=float, default=high, metavar=unit, help=f"highest {axis} tried (default {high:g})"
+        )
+        req.add_argument(
+            "--band", action="store_true", help="SD of the answer from the fit's covariance (p + 1 more runs)"
+        )
     return parser
 
 
@@ -242,23 +253,33 @@ def _cross_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _min_pressure(args: argparse.Namespace) -> int:
-    from .sweeps import min_pressure
+def _requirement(args: argparse.Namespace) -> int:
+    from .fitting import requirement_band
+    from .sweeps import min_requirement
 
-    found = min_pressure(
-        _binder(args),
+    axis = args.command.removeprefix("min-")
+    binder, pressure = _binder(args), getattr(args, "pressure", None)
+    found = min_requirement(
+        binder,
         args.metric,
         args.target,
+        axis,
+        pressure_MPa=pressure,
         protocol=args.protocol,
         model=args.model,
-        low_MPa=args.low,
-        high_MPa=args.high,
+        low=args.low,
+        high=args.high,
     )
-    print(f"{found.binder}: {found.metric} >= {found.target:g}: {found.message}")
-    for pressure, value in found.evidence:
+    at = f" at {pressure:g} MPa" if pressure is not None else ""
+    print(f"{found.binder}{at}: {found.metric} >= {found.target:g}: {found.message}")
+    if args.band and found.value is not None:
+        sd = requirement_band(found, binder, pressure_MPa=pressure, protocol=args.protocol, model=args.model)
+        band = "no band (met at the lower end of the range)" if sd is None else f"± {sd:.3g} {found.unit} (1 SD)"
+        print(f"  {axis} needed: {found.value:.4g} {found.unit} {band}")
+    for x, value in found.evidence:
         mark = "meets" if value >= found.target else "misses"
-        print(f"  {pressure:8.3f} MPa  {found.metric} = {value:.4f}  ({mark})")
-    return 0 if found.pressure_MPa is not None else EXIT_NOT_REACHED
+        print(f"  {x:8.3f} {found.unit}  {found.metric} = {value:.4f}  ({mark})")
+    return 0 if found.value is not None else EXIT_NOT_REACHED
 
 
 def _list() -> None:
@@ -331,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         commands = {
             "run": _run,
             "sweep": _sweep,
-            "min-pressure": _min_pressure,
+            **{f"min-{axis}": _requirement for axis in REQUIREMENT_AXES},
             "validate": _validate,
             "reproduce": _validate,
             "fit": _fit,

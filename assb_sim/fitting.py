@@ -35,6 +35,7 @@ from .parameters import REPO_DIR, load_binder, load_entries, parameter_values, r
 from .protocols import CellMode, Protocol, load_protocol
 from .schema import Binder, CellDesign, InputError, ModelKind, validate
 from .simulation import Simulator, protocol_design
+from .sweeps import DEFAULT_PROTOCOL, Requirement
 from .targets import load_targets, select_targets, tolerance_scale
 
 DESIGN_FIELDS = ("electrode.", "separator.")
@@ -670,3 +671,33 @@ def prediction_band(
         jacobian[:, j] = [(up.get(k, np.nan) - down.get(k, np.nan)) / width for k in base]
     sd = np.sqrt(np.einsum("ij,jk,ik->i", jacobian, sigma, jacobian))
     return {k: (v, float(s)) for (k, v), s in zip(base.items(), sd, strict=True)}
+
+
+def requirement_band(
+    found: Requirement,
+    binder: str | Path | Binder,
+    *,
+    pressure_MPa: float | None = None,
+    protocol: str | None = None,
+    model: ModelKind | str = ModelKind.SPMe,
+) -> float | None:
+    """SD of a requirement (least pressure or binder property) from the fit's uncertainty.
+
+    Linear propagation through the threshold: sigma_x = sigma_metric(x*) / |d metric / dx|,
+    the metric's band at the requirement (:func:`prediction_band`) over the slope across the
+    bisection's final bracket. None when the target is not met within the range searched
+    or is met already at its lower end (no slope to divide by).
+    """
+    if found.value is None or found.bracket is None or found.bracket[0] == found.bracket[1]:
+        return None
+    lo, hi = found.bracket
+    seen = dict(found.evidence)
+    slope = (seen[hi] - seen[lo]) / (hi - lo)
+    binder = binder if isinstance(binder, Binder) else read_binder(binder)
+    if found.axis == "pressure":
+        pressure_MPa = found.value
+    else:
+        binder = binder.model_copy(update={f"{found.axis}_N_m": found.value})
+    protocol = protocol or DEFAULT_PROTOCOL.get(found.metric, "formation")
+    band = prediction_band(protocol, binder, pressure_MPa=pressure_MPa, model=model)
+    return band[found.metric][1] / abs(slope) if slope else None

@@ -58,7 +58,7 @@ def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> 
     model.submodels["LPSCl inventory"] = LpsclInventory(param, options)
     for phase in PHASES:
         model.submodels[f"positive {phase} sei"] = Decomposition(param, options, phase)
-        model.submodels[f"positive {phase} interface"] = InterphaseKinetics(param, options, phase)
+        model.submodels[f"positive {phase} interface"] = InterphaseKinetics(param, options, phase, mechanics)
     model.submodels["positive secondary lithium plating"] = IrreversibleUptake(param, options)
     model.submodels["positive total lithium plating"] = TotalWithUptake(param, options)
     if mechanics:

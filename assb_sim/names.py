@@ -86,11 +86,11 @@ NETWORK_ACCESSIBLE = "LPSCl network accessible fraction"
 NETWORK_CONNECTED = "Percolation connected fraction"
 PERCOLATION_LOSS_RATE = "Percolation contact loss rate [s-1]"
 NETWORK_CONDUCTANCE = "LPSCl network conductance factor"
-DISCONNECTED_SHARE = "Disconnected share of the active volume"
+DEBONDED_SHARE = "Debonded share of the active volume"
 DELAMINATION_ENERGY = "Delamination energy release rate [J.m-2]"
 DELAMINATION_HAZARD = "Maximum delamination hazard"
 DELAMINATED = "Delaminated area fraction"
-DELAMINATION_LOSS_RATE = "Delamination contact loss rate [s-1]"
+COLLECTOR_CONTACT = "Electronic contact with the current collector"
 
 
 def disconnected_film_lithium(phase: str) -> str:
@@ -130,6 +130,11 @@ def energy_ratio(phase: str) -> str:
 def hazard(phase: str) -> str:
     """Weibull debonding hazard (G / Gamma)^m of a phase now."""
     return f"{PHASE_LABEL[phase]} debonding hazard"
+
+
+def debonding_rate(phase: str) -> str:
+    """Volume fraction of a phase cut off by debonding per second (release and fatigue)."""
+    return f"{PHASE_LABEL[phase]} debonded volume fraction rate [s-1]"
 
 
 def max_hazard(phase: str) -> str:

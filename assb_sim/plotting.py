@@ -166,20 +166,33 @@ def plot_metric_vs_pressure(df: pd.DataFrame, metric: str, ax=None):
 
 
 def plot_design_map(df: pd.DataFrame, metric: str, ax=None):
-    """Map of a metric over stack pressure x binder cohesion, the paper's binders marked."""
+    """Map of a metric over stack pressure x binder cohesion, one panel per binder swept
+    (their other properties differ: never averaged), the paper's binders' cohesions marked
+    and contours of the metric, so a required cohesion can be read at any pressure."""
     from .parameters import binder_names, load_binder
 
-    ax = ax or plt.subplots(figsize=(5.5, 4))[1]
     ok = df[df["status"] != "failed"]
-    grid = ok.pivot_table(index="cohesion_N_m", columns="pressure_MPa", values=metric)
-    mesh = ax.pcolormesh(grid.columns, grid.index, grid.to_numpy(), shading="nearest", cmap="viridis")
-    plt.colorbar(mesh, ax=ax, label=SWEEP_METRICS.get(metric, metric))
-    for name in binder_names():
-        cohesion = load_binder(name).cohesion_N_m
-        ax.axhline(cohesion, color="w", lw=0.8, ls="--")
-        ax.text(grid.columns.min(), cohesion, f" {name}", color="w", va="bottom", fontsize=8)
-    ax.set(xlabel="Stack pressure [MPa]", ylabel="Binder cohesion [N m$^{-1}$]")
-    return ax
+    groups = list(ok.groupby("binder", sort=False)) if "binder" in ok else [("", ok)]
+    if ax is None:
+        axes = plt.subplots(1, len(groups), figsize=(5.5 * len(groups), 4), squeeze=False)[1][0]
+    else:
+        axes = np.atleast_1d(ax)
+    for axis, (binder, group) in zip(axes, groups, strict=True):
+        grid = group.pivot(index="cohesion_N_m", columns="pressure_MPa", values=metric)
+        x, y, z = grid.columns.to_numpy(), grid.index.to_numpy(), grid.to_numpy()
+        mesh = axis.pcolormesh(x, y, z, shading="nearest", cmap="viridis")
+        plt.colorbar(mesh, ax=axis, label=SWEEP_METRICS.get(metric, metric))
+        if min(z.shape) > 1:
+            lines = axis.contour(x, y, z, levels=6, colors="w", linewidths=0.6)
+            axis.clabel(lines, fontsize=7, fmt="%.3g")
+        for name in binder_names():
+            cohesion = load_binder(name).cohesion_N_m
+            if y.min() <= cohesion <= y.max():
+                axis.axhline(cohesion, color="k", lw=0.6, ls=":")
+                axis.text(x.min(), cohesion, f" {name}", color="k", va="bottom", fontsize=7)
+        axis.set(xlabel="Stack pressure [MPa]", ylabel="Binder cohesion [N m$^{-1}$]", xscale="log")
+        axis.set_title(f"{binder}: its adhesion and film conductivity" if binder else "", fontsize=8)
+    return axes[0]
 
 
 def save_sweep_figures(df: pd.DataFrame, out: Path) -> list[Path]:

@@ -338,60 +338,90 @@ DEFAULT_PROTOCOL = {
 }
 
 
+# the conditions a requirement can be searched over: pressure (log bisection, it acts over
+# decades) or a measured binder property (linear bisection from 0)
+REQUIREMENT_AXES = {"pressure": "MPa", "cohesion": "N/m", "adhesion": "N/m"}
+
+
 @dataclass(frozen=True)
-class MinPressure:
-    """The lowest stack pressure meeting a target, with the evaluations that bracket it."""
+class Requirement:
+    """The least stack pressure or binder property meeting a target, with the evaluations
+    that bracket it (``evidence``: (value of the axis, metric))."""
 
     binder: str
     metric: str
     target: float
-    pressure_MPa: float | None
-    bracket_MPa: tuple[float, float] | None
+    axis: str
+    value: float | None
+    bracket: tuple[float, float] | None
     evidence: list[tuple[float, float]]
     message: str
 
+    @property
+    def unit(self) -> str:
+        return REQUIREMENT_AXES[self.axis]
 
-def min_pressure(
+
+def min_requirement(
     binder: str | Path | Binder,
     metric: str,
     target: float,
+    axis: str = "pressure",
     *,
+    pressure_MPa: float | None = None,
     protocol: str | None = None,
     model: ModelKind | str = ModelKind.SPMe,
-    low_MPa: float = 1.0,
-    high_MPa: float = 200.0,
+    low: float | None = None,
+    high: float | None = None,
     rel_tol: float = 0.02,
-) -> MinPressure:
-    """Bisect (in log pressure) for the lowest pressure at which ``metric >= target``.
+) -> Requirement:
+    """Bisect for the least ``axis`` value (pressure [MPa], cohesion or adhesion [N/m]) at
+    which ``metric >= target``; a binder property is searched at ``pressure_MPa``.
 
-    Relies on the metric rising with pressure, which the model guarantees for capacity,
-    ICE and retention (contact loss only falls as confinement rises); every evaluation
-    is returned as evidence so the monotonicity can be checked.
+    Relies on the metric rising along the axis, which the model's laws guarantee for
+    capacity, ICE and retention (tested); every evaluation is returned as evidence so the
+    monotonicity can be checked. Pressure is bisected in log (``high / low`` to 1 +
+    ``rel_tol``), a binder property linearly (to ``rel_tol`` of the range).
     """
+    if axis not in REQUIREMENT_AXES:
+        raise InputError(f"axis: must be one of {', '.join(REQUIREMENT_AXES)} (got {axis!r})")
+    log = axis == "pressure"
+    low = (1.0 if log else 0.0) if low is None else low
+    high = (200.0 if log else 1000.0) if high is None else high
     protocol_obj = load_protocol(protocol or DEFAULT_PROTOCOL.get(metric, "formation"))
-    sim = Simulator(protocol_obj, protocol_design(protocol_obj), model)
+    sim = Simulator(protocol_obj, protocol_design(protocol_obj, pressure_MPa=pressure_MPa), model)
     the_binder = binder if isinstance(binder, Binder) else read_binder(binder)
+    unit = REQUIREMENT_AXES[axis]
     evidence: list[tuple[float, float]] = []
 
-    def value(p: float) -> float:
-        metrics = flatten(sim.solve(the_binder, pressure_MPa=p).metrics)
+    def value(x: float) -> float:
+        if log:
+            solved = sim.solve(the_binder, pressure_MPa=x)
+        else:
+            solved = sim.solve(the_binder.model_copy(update={f"{axis}_N_m": x}))
+        metrics = flatten(solved.metrics)
         if metrics.get(metric) is None:
             raise InputError(f"metric: {metric!r} is not produced by protocol {protocol_obj.name!r}")
-        evidence.append((p, float(metrics[metric])))
+        evidence.append((x, float(metrics[metric])))
         return float(metrics[metric])
 
-    def result(p, bracket, message):
-        return MinPressure(the_binder.name, metric, target, p, bracket, sorted(evidence), message)
+    def result(x, bracket, message):
+        return Requirement(the_binder.name, metric, target, axis, x, bracket, sorted(evidence), message)
 
-    if value(high_MPa) < target:
-        return result(None, None, f"not reached even at {high_MPa:g} MPa")
-    if value(low_MPa) >= target:
-        return result(low_MPa, (low_MPa, low_MPa), f"already met at the lowest pressure tried, {low_MPa:g} MPa")
-    lo, hi = low_MPa, high_MPa
-    while hi / lo > 1 + rel_tol:
-        mid = math.sqrt(lo * hi)
+    if value(high) < target:
+        return result(None, None, f"not reached even at {axis} {high:g} {unit}")
+    if value(low) >= target:
+        return result(low, (low, low), f"already met at the lowest {axis} tried, {low:g} {unit}")
+    lo, hi = low, high
+    while (hi / lo > 1 + rel_tol) if log else (hi - lo > rel_tol * (high - low)):
+        mid = math.sqrt(lo * hi) if log else 0.5 * (lo + hi)
         if value(mid) >= target:
             hi = mid
         else:
             lo = mid
-    return result(hi, (lo, hi), f"met at {hi:.4g} MPa, not at {lo:.4g} MPa")
+    return result(hi, (lo, hi), f"met at {axis} {hi:.4g} {unit}, not at {lo:.4g} {unit}")
+
+
+def min_pressure(binder: str | Path | Binder, metric: str, target: float, **options) -> Requirement:
+    """The lowest stack pressure at which ``metric >= target`` (:func:`min_requirement`)."""
+    return min_requirement(binder, metric, target, "pressure", **options)

@@ -192,7 +192,8 @@ def test_min_pressure_cli(capsys):
 
 def test_every_subcommand_help_prints(capsys):
     """argparse %-formats help strings: a bare % (as in "wt%") crashed `sweep --help`."""
-    for command in ("run", "sweep", "validate", "reproduce", "fit", "min-pressure", "list"):
+    commands = ("run", "sweep", "validate", "reproduce", "fit", "cross-validate", "list")
+    for command in (*commands, "min-pressure", "min-cohesion", "min-adhesion"):
         with pytest.raises(SystemExit) as stop:
             main([command, "--help"])
         assert stop.value.code == 0, command
@@ -209,4 +210,4 @@ def test_model_names_are_case_insensitive():
 def test_min_pressure_not_reached_is_not_a_success(capsys):
     args = ["min-pressure", "--binder", "PB", "--metric", Metric.ICE, "--target", "0.9", "--high", "100"]
     assert main(args) == 3
-    assert "not reached even at 100 MPa" in capsys.readouterr().out
+    assert "not reached even at pressure 100 MPa" in capsys.readouterr().out

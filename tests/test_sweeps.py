@@ -6,11 +6,21 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from assb_sim.metrics import Metric
 from assb_sim.schema import InputError
-from assb_sim.sweeps import SweepSpec, load_sweep, min_pressure, parse_range, point_id, run_sweep, to_xarray
+from assb_sim.sweeps import (
+    SweepSpec,
+    load_sweep,
+    min_pressure,
+    min_requirement,
+    parse_range,
+    point_id,
+    run_sweep,
+    to_xarray,
+)
 
 
 @pytest.mark.parametrize(
@@ -110,8 +120,8 @@ def test_dask_local_cluster_gives_the_same_numbers(tmp_path):
 
 def test_min_pressure_brackets_the_target():
     found = min_pressure("NBR-T", Metric.FIRST_DELITHIATION, 495.0, rel_tol=0.05)
-    lo, hi = found.bracket_MPa
-    assert found.pressure_MPa == hi
+    lo, hi = found.bracket
+    assert found.value == hi
     assert hi / lo <= 1.05
     values = dict(found.evidence)
     assert values[hi] >= 495 > values[lo]
@@ -122,5 +132,22 @@ def test_min_pressure_brackets_the_target():
 
 def test_min_pressure_reports_an_unreachable_target():
     found = min_pressure("PB", Metric.FIRST_DELITHIATION, 600.0)
-    assert found.pressure_MPa is None
+    assert found.value is None
     assert "not reached" in found.message
+
+
+def test_min_cohesion_at_a_low_pressure_brackets_the_target_with_a_band():
+    """The mission's question: what cohesion does the electrode need at 2 MPa, and how sure?"""
+    from assb_sim.fitting import requirement_band
+
+    found = min_requirement("NBR-T", Metric.FIRST_DELITHIATION, 480.0, "cohesion", pressure_MPa=2, rel_tol=0.05)
+    lo, hi = found.bracket
+    values = dict(found.evidence)
+    assert found.value == hi
+    assert hi - lo <= 0.05 * 1000
+    assert values[hi] >= 480 > values[lo]
+    xs = sorted(values)
+    assert [values[x] for x in xs] == sorted(values[x] for x in xs)  # monotonic evidence
+    sd = requirement_band(found, "NBR-T", pressure_MPa=2)
+    assert sd is not None
+    assert 0 < sd < np.inf

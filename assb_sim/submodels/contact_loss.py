@@ -21,11 +21,10 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
     Cycling wears contacts in proportion to the same hazard (a Paris-type cyclic
     degradation, b shared by both phases; b_0 is Si's isolation by its growing interphase,
     which no pressure or binder prevents). Voids that cut the LPSCl network
-    (:class:`Percolation`) and a delaminated collector interface (:class:`Delamination`)
-    take both phases alike::
+    (:class:`Percolation`) take both phases alike::
 
-        dl/dt   = dH_max/dt (eps - l) - l r - (f + k_net) l,   r = max(-de/dt, 0) / (f_rel max(e, e_floor))
-        deps/dt = -l r - (f + k_net) eps = -k eps,             f = (b H + b_0) |de/dt|,  k_net = k_perc + k_del
+        dl/dt   = dH_max/dt (eps - l) - l r - (f + k_perc) l,   r = max(-de/dt, 0) / (f_rel max(e, e_floor))
+        deps/dt = -l r - (f + k_perc) eps = -k eps,             f = (b H + b_0) |de/dt|
         dn/dt   = -<a j> L A / F - k n,                        dm/dt = k n
 
     so 0 <= l <= eps always. e is the strain whose cycling wears the phase's contacts (Si:
@@ -59,9 +58,10 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
         eps = variables[n.active_fraction(phase)]
         release = loose * contraction
         # wears tight and loosened contacts alike; so do the network losses
-        wear = (b * variables[n.hazard(phase)] + b_0) * smooth_abs(de)
-        wear = wear + variables[n.PERCOLATION_LOSS_RATE] + variables[n.DELAMINATION_LOSS_RATE]
+        fatigue = b * variables[n.hazard(phase)] * smooth_abs(de)
+        wear = fatigue + b_0 * smooth_abs(de) + variables[n.PERCOLATION_LOSS_RATE]
         k = release / eps + wear
+        variables[n.debonding_rate(phase)] = release + fatigue * eps  # volume debonded [s-1]
         variables.update(self._get_standard_active_material_change_variables(-eps * k))
         new_loosening = variables[n.rate(n.max_hazard(phase))] * (eps - loose)
         variables[n.rate(n.loosened_volume(phase))] = new_loosening - release - wear * loose

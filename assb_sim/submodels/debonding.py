@@ -9,27 +9,31 @@ from .laws import cite, ratchet, toughness, weibull_hazard
 
 
 class Debonding(pybamm.BaseSubModel):
-    """Energy released by a swelling particle against the effective toughness that holds it::
+    """Energy a swelling particle stores against the toughness that holds it in the network::
 
         eps_k = (1 + e_k)^(1/3) - 1,   e_t = (1 - phi) e_comp    particle's own / matrix's strain
         mu_k^2 = (2 eps_k^2 + (eps_k - e_t)^2) / 3                misfit: isotropic vs uniaxial
         G_k   = E_d R_k mu_k^2                                    energy release rate [J/m2]
-        Gamma = C + P delta                                  cohesion + work of stack pressure
+        Gamma = C + P delta                                       cohesion + work of stack pressure
         H_k   = (G_k / Gamma)^m,     dH_k,max/dt = max(H_k - H_k,max, 0) / tau
 
-    A particle swelling (or shrinking) against the composite around it stores elastic
-    energy ~ E mu^2 R per unit interface area (Hu, Zhao & Suo 2010; Eshelby: G = 0.48 E
-    mu^2 R for equal moduli), released if its interface opens. The die holds the
-    electrode laterally, so the matrix around a particle strains only through the
-    thickness (e_t, the electrode's own swelling) while the particle swells alike in
-    every direction: mu^2 is the mean square of the principal misfits. C is the binder's measured
-    SAICAS cohesion (a force per width is an energy per area), delta the opening over
-    which the stack pressure P works against the separation. Interface strengths scatter
-    (contact size, binder coverage): with a Weibull modulus m, the share of a phase's
-    interfaces failed at G is 1 - exp(-(G/Gamma)^m), so the response to pressure and
-    cohesion is gradual. Graphite (R = 8 um, misfit ~4-6 %) and Si clusters (R ~0.3 um,
-    misfit ~29 %) differ only by size and strain: no per-phase coefficients. H_max is the
-    worst state seen (damage does not heal); tau a short lag of the ratchet.
+    A particle of radius R swelling with a misfit mu against the composite around it
+    stores elastic energy ~ E mu^2 R per unit interface area (Hu, Zhao & Suo 2010; 0.48 E
+    mu^2 R for a misfit sphere in a matrix of equal modulus). While it swells its interface
+    is compressed and it pushes the network apart; when it shrinks back the interface is
+    pulled open, and the energy of the largest misfit reached is what that opening
+    releases: so damage follows the largest hazard seen (H_max), and a loosened particle
+    separates on contraction (:class:`ContactLoss`). The die holds the electrode
+    laterally: the matrix strains only through the thickness (e_t) while the particle
+    swells alike in every direction, and mu^2 is the mean square of the principal misfits
+    (normal and shear). E_d is an effective scale, fitted: it absorbs the geometry factor
+    and the plastic flow of LixSi and LPSCl, which caps the stored energy below the elastic
+    estimate. C is the binder's measured SAICAS cohesion (a force per width is an energy
+    per area), delta the opening over which stack pressure P works against the separation.
+    Interface strengths scatter (contact size, binder coverage): with a Weibull modulus m
+    the share of a phase's interfaces failed is 1 - exp(-H_max), so the response to
+    pressure and cohesion is gradual. Graphite (R = 8 um, misfit ~5 %, mostly the
+    matrix's) and Si agglomerates (R fitted, misfit ~29 %) differ by size and strain only.
     """
 
     def __init__(self, param, options):

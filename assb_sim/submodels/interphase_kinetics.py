@@ -10,17 +10,21 @@ from .. import names as n
 class InterphaseKinetics(pybamm.kinetics.SymmetricButlerVolmer):
     """Butler-Volmer kinetics with the decomposition film's resistance in series::
 
-        j0_eff = j0 / (1 + F j0 L_film rho_film / (R T))
+        j0_eff = c_e j0 / (1 + F j0 L_film rho_film / (R T))
 
     the charge-transfer resistance R T / (F j0) and the film's L_film rho_film add up: the
-    linearised series resistance, exact at small overpotential (the film's is ohmic).
+    linearised series resistance, exact at small overpotential (the film's is ohmic). c_e
+    is the electrode's electronic contact with its current collector (:class:`Delamination`;
+    1 without the mechanics): like the pressure contact factor on j0, a contact lost in
+    area is charge transfer lost in area.
     Explicit in the film thickness, so the model stays well conditioned when a phase's
     connected surface tends to zero; PyBaMM's "distributed" film resistance adds an
     algebraic j = (a j) / a that does not.
     """
 
-    def __init__(self, param, options, phase):
+    def __init__(self, param, options, phase, collector_contact: bool = True):
         super().__init__(param, "positive", "lithium-ion main", options, phase)
+        self.collector_contact = collector_contact
 
     def _get_exchange_current_density(self, variables):
         j0 = super()._get_exchange_current_density(variables)
@@ -30,4 +34,5 @@ class InterphaseKinetics(pybamm.kinetics.SymmetricButlerVolmer):
         T = variables[f"{prefix} electrode temperature [K]"]
         rho = pybamm.Parameter(n.phase_parameter(self.phase, n.FILM_RESISTIVITY))
         # 1 / j0_eff = 1 / j0 + F L rho / (R T): j0 appears once in the expression tree
-        return 1 / (1 / j0 + self.param.F * film * rho / (self.param.R * T))
+        j0_eff = 1 / (1 / j0 + self.param.F * film * rho / (self.param.R * T))
+        return j0_eff * variables[n.COLLECTOR_CONTACT] if self.collector_contact else j0_eff

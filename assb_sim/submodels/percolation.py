@@ -7,7 +7,7 @@ import pybamm
 from .. import names as n
 from .laws import cite
 
-GAP_FLOOR = 1e-3  # eps' - eps_c is kept above this: the network is then as good as cut
+GAP_FLOOR = 1e-6  # eps' - eps_c is kept above this: A is then < 1 %, the network as good as cut
 
 
 class Percolation(pybamm.BaseSubModel):
@@ -16,16 +16,17 @@ class Percolation(pybamm.BaseSubModel):
         eps'   = eps_SE,0 L / (L + L_v)                           void-diluted LPSCl fraction
         A      = ((eps' - eps_c) / (eps_SE,0 - eps_c))^beta         accessible share of the network
         dchi/dt = -max(chi - A, 0) / tau,   k_perc = max(chi - A, 0) / (tau chi)
-        T_perc = ((eps' - eps_c) / (eps_SE,0 - eps_c))^t L / (L + L_v)   conductance factor
+        T_perc = ((eps' - eps_c) / (eps_SE,0 - eps_c))^t L / (L + L_irr) conductance factor
 
     The share of the network still connected to the separator falls as the
     percolation order parameter P_inf ~ (eps - eps_c)^beta (beta = 0.41 in 3D; Stauffer &
     Aharony 1994), the conductivity as (eps - eps_c)^t (t = 2.0; Kirkpatrick 1973) over
-    a path made longer by the voids. Particles in a region the network no longer reaches
-    are cut off, graphite and Si alike (chi, irreversible: voids do not close); this is
-    how severe damage removes whole regions. Only the void thickening dilutes the network
-    (the Si sponge's pores are inside the Si clusters); LPSCl consumed by decomposition
-    leaves its products in place and enters through eps_SE in :class:`IonicContact`.
+    a path made longer by all the irreversible thickening (voids and Si sponge). Particles
+    in a region the network no longer reaches are cut off, graphite and Si alike (chi,
+    irreversible: voids do not close); this is how severe damage removes whole regions.
+    Only the void thickening dilutes the network (the Si sponge's pores are inside the Si
+    clusters); LPSCl consumed by decomposition leaves its products in place and enters
+    through eps_SE in :class:`IonicContact`.
     """
 
     def __init__(self, param, options):
@@ -38,8 +39,7 @@ class Percolation(pybamm.BaseSubModel):
     def get_coupled_variables(self, variables):
         L = self.param.p.L
         eps_0, eps_c = pybamm.Parameter(n.ELECTRODE_POROSITY), pybamm.Parameter(n.PERCOLATION_THRESHOLD)
-        dilution = L / (L + variables[n.THICKNESS_VOIDS])
-        eps = eps_0 * dilution
+        eps = eps_0 * L / (L + variables[n.THICKNESS_VOIDS])
         distance = pybamm.maximum(eps - eps_c, GAP_FLOOR) / (eps_0 - eps_c)
         accessible = distance ** pybamm.Parameter(n.ACCESSIBILITY_EXPONENT)
         chi = variables[n.NETWORK_CONNECTED]
@@ -50,7 +50,9 @@ class Percolation(pybamm.BaseSubModel):
                 n.NETWORK_ACCESSIBLE: accessible,
                 n.rate(n.NETWORK_CONNECTED): -cut,
                 n.PERCOLATION_LOSS_RATE: cut / chi,
-                n.NETWORK_CONDUCTANCE: distance ** pybamm.Parameter(n.CONDUCTIVITY_EXPONENT) * dilution,
+                n.NETWORK_CONDUCTANCE: distance ** pybamm.Parameter(n.CONDUCTIVITY_EXPONENT)
+                * L
+                / (L + variables[n.THICKNESS_IRREVERSIBLE]),
             }
         )
         return variables
