@@ -39,7 +39,7 @@ def _model_kind(text: str) -> str:
 _BINDER_OPTIONS = {
     "cohesion": ("cohesion_N_m", "N_PER_M", "SAICAS cohesion [N/m]"),
     "adhesion": ("adhesion_N_m", "N_PER_M", "SAICAS adhesion [N/m]"),
-    "peel": ("peel_strength_N_m", "N_PER_M", "180-degree peel strength [N/m]"),
+    "peel": ("peel_strength_N_m", "N_PER_M", "180-degree peel strength [N/m] (recorded; the model uses SAICAS values)"),
     "film_conductivity": ("film_conductivity_mS_cm", "MS_CM", "LPSCl:binder film conductivity [mS/cm]"),
 }
 
@@ -144,7 +144,12 @@ def _parser() -> argparse.ArgumentParser:
         what = "stack pressure" if axis == "pressure" else f"binder {axis} (SAICAS)"
         req = sub.add_parser(f"min-{axis}", help=f"least {what} at which a metric meets a target")
         _add_binder_options(req)
-        req.add_argument("--metric", default=Metric.CYCLE_RETENTION, help="metrics.json key, e.g. cycle_retention")
+        req.add_argument(
+            "--metric",
+            default=Metric.FIRST_DELITHIATION,
+            help="metrics.json key, e.g. initial_coulombic_efficiency, rate_retention_1.5C, cycle_retention "
+            "(the 115-cycle paper protocol); default %(default)s",
+        )
         req.add_argument("--target", type=float, required=True, help="value the metric must reach")
         req.add_argument("--protocol", help="protocol (default: one that produces the metric)")
         req.add_argument("--model", default="SPMe", type=_model_kind, choices=models)
@@ -154,6 +159,9 @@ def _parser() -> argparse.ArgumentParser:
         req.add_argument("--low", type=float, default=low, metavar=unit, help=f"lowest {axis} tried (default {low:g})")
         req.add_argument(
             "--high", type=float, default=high, metavar=unit, help=f"highest {axis} tried (default {high:g})"
+        )
+        req.add_argument(
+            "--tol", type=float, default=0.02, help="bracket width: relative for pressure, share of the range otherwise"
         )
         req.add_argument(
             "--band", action="store_true", help="SD of the answer from the fit's covariance (p + 1 more runs)"
@@ -255,30 +263,41 @@ def _cross_validate(args: argparse.Namespace) -> int:
 
 def _requirement(args: argparse.Namespace) -> int:
     from .fitting import requirement_band
-    from .sweeps import min_requirement
+    from .sweeps import DEFAULT_PROTOCOL, min_requirement
 
     axis = args.command.removeprefix("min-")
+    if getattr(args, axis, None) is not None:
+        raise InputError(f"--{axis}: is what min-{axis} searches for; give the other properties only")
     binder, pressure = _binder(args), getattr(args, "pressure", None)
+    protocol = args.protocol or DEFAULT_PROTOCOL.get(args.metric, "formation")
+    at = "the protocol's pressure" if pressure is None else f"{pressure:g} MPa"
+    where = "" if axis == "pressure" else f", at {at}"
+    span = f"[{args.low:g}, {args.high:g}] {REQUIREMENT_AXES[axis]}"
+    print(f"searching {axis} in {span}: {protocol} protocol, {args.model}{where}")
     found = min_requirement(
         binder,
         args.metric,
         args.target,
         axis,
         pressure_MPa=pressure,
-        protocol=args.protocol,
+        protocol=protocol,
         model=args.model,
         low=args.low,
         high=args.high,
+        rel_tol=args.tol,
     )
-    at = f" at {pressure:g} MPa" if pressure is not None else ""
-    print(f"{found.binder}{at}: {found.metric} >= {found.target:g}: {found.message}")
-    if args.band and found.value is not None:
-        sd = requirement_band(found, binder, pressure_MPa=pressure, protocol=args.protocol, model=args.model)
-        band = "no band (met at the lower end of the range)" if sd is None else f"± {sd:.3g} {found.unit} (1 SD)"
-        print(f"  {axis} needed: {found.value:.4g} {found.unit} {band}")
+    print(f"{found.binder}: {found.metric} >= {found.target:g}: {found.message}")
     for x, value in found.evidence:
         mark = "meets" if value >= found.target else "misses"
         print(f"  {x:8.3f} {found.unit}  {found.metric} = {value:.4f}  ({mark})")
+    if args.band and found.value is not None:
+        try:
+            sd = requirement_band(found, binder, pressure_MPa=pressure, protocol=protocol, model=args.model)
+        except (InputError, RuntimeError) as err:
+            print(f"assb-sim: no band: {err}", file=sys.stderr)
+            return EXIT_SOLVER_FAILURE
+        band = "no band (met at the lower end of the range)" if sd is None else f"± {sd:.3g} {found.unit} (1 SD)"
+        print(f"{axis} needed: {found.value:.4g} {found.unit} {band}")
     return 0 if found.value is not None else EXIT_NOT_REACHED
 
 
@@ -305,10 +324,15 @@ def _run(args: argparse.Namespace) -> int:
     }
     try:
         result = run(args.protocol, model=args.model, progress=not args.quiet, **case)
-        band = prediction_band(args.protocol, model=args.model, **case) if args.band else {}
     except pybamm.SolverError as err:
         print(f"assb-sim: solver failed: {err}", file=sys.stderr)
         return EXIT_SOLVER_FAILURE
+    band, no_band = {}, None
+    if args.band:
+        try:
+            band = prediction_band(args.protocol, model=args.model, **case)
+        except (InputError, RuntimeError) as err:  # the run's own results are still written
+            no_band = f"assb-sim: no band: {err}"
     m = result.metrics
     m |= {f"{k}_sd": sd for k, (_, sd) in band.items()}
     summary = {k: m[k] for k in (Metric.FIRST_DELITHIATION, Metric.ICE)}
@@ -321,6 +345,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"results in {args.out}/")
     if result.failure:
         print(f"assb-sim: partial result, {result.failure}", file=sys.stderr)
+        return EXIT_SOLVER_FAILURE
+    if no_band:
+        print(no_band, file=sys.stderr)
         return EXIT_SOLVER_FAILURE
     return 0
 

@@ -6,6 +6,7 @@ The column and metric names are defined here once (:class:`Col`, :class:`Curve`,
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,6 +16,7 @@ import pybamm
 from . import names as n
 from .parameters import CellGeometry, F
 from .protocols import Protocol, Role
+from .schema import InputError
 
 if TYPE_CHECKING:
     from .simulation import RunResult
@@ -332,6 +334,19 @@ def metrics(result: RunResult) -> dict:
         out[Metric.CV_SECOND] = peaks[1]
         out[Metric.CV_LOSS] = 1 - peaks[1] / peaks[0]
     return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in out.items()}
+
+
+def check_metric(name: str) -> str:
+    """``name`` if it is a metric a run can produce (flattened keys, e.g.
+    ``rate_retention_1.5C``), else a one-line error naming the closest ones."""
+    import difflib
+
+    known = {v for k, v in vars(Metric).items() if k.isupper() and isinstance(v, str)} - set(Metric.LABELS)
+    if name in known or re.fullmatch(rf"{Metric.RATE_RETENTION}_[0-9.]+C", name):
+        return name
+    close = difflib.get_close_matches(name, sorted(known | {f"{Metric.RATE_RETENTION}_1.5C"}), n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(sorted(known))}"
+    raise InputError(f"metric: unknown name {name!r}{hint}")
 
 
 def flatten(metrics: dict) -> dict:

@@ -28,7 +28,7 @@ import yaml
 from pydantic import Field
 
 from .binders import MEASURED, read_binder
-from .metrics import Metric, flatten
+from .metrics import Metric, check_metric, flatten
 from .parameters import read_yaml
 from .protocols import CellMode, GalvanostaticBlock, Protocol, load_protocol
 from .schema import Binder, InputError, ModelKind, _Strict, validate
@@ -385,9 +385,18 @@ def min_requirement(
     """
     if axis not in REQUIREMENT_AXES:
         raise InputError(f"axis: must be one of {', '.join(REQUIREMENT_AXES)} (got {axis!r})")
+    check_metric(metric)
     log = axis == "pressure"
     low = (1.0 if log else 0.0) if low is None else low
     high = (200.0 if log else 1000.0) if high is None else high
+    if not math.isfinite(target):
+        raise InputError(f"target: must be a finite number (got {target!r})")
+    floor_ok = low > 0 if log else low >= 0
+    if not (math.isfinite(low) and math.isfinite(high) and floor_ok and low < high):
+        need = "0 < low < high" if log else "0 <= low < high"
+        raise InputError(f"low, high: need {need}, both finite (got {low:g}, {high:g})")
+    if not 0 < rel_tol < 1:
+        raise InputError(f"rel_tol: must be between 0 and 1 (got {rel_tol:g})")
     protocol_obj = load_protocol(protocol or DEFAULT_PROTOCOL.get(metric, "formation"))
     sim = Simulator(protocol_obj, protocol_design(protocol_obj, pressure_MPa=pressure_MPa), model)
     the_binder = binder if isinstance(binder, Binder) else read_binder(binder)

@@ -211,3 +211,18 @@ def test_min_pressure_not_reached_is_not_a_success(capsys):
     args = ["min-pressure", "--binder", "PB", "--metric", Metric.ICE, "--target", "0.9", "--high", "100"]
     assert main(args) == 3
     assert "not reached even at pressure 100 MPa" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--target", "nan"], "target: must be a finite number"),
+        (["--target", "478", "--low", "300", "--high", "200"], "need 0 <= low < high"),
+        (["--target", "478", "--metric", "first_delithiation_capacity_mAh_G"], "did you mean"),
+        (["--target", "478", "--cohesion", "3"], "is what min-cohesion searches for"),
+    ],
+)
+def test_requirement_searches_refuse_what_would_give_a_wrong_answer(extra, message, capsys):
+    """Each of these once ran and answered (exit 0) with a meaningless bracket."""
+    assert main(["min-cohesion", "--pressure", "2", *extra]) == 2
+    assert message in capsys.readouterr().err

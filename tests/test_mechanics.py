@@ -119,17 +119,26 @@ def _assert_smooth_and_monotone(results: list[dict], what: str) -> None:
 
 
 def test_capacity_and_ice_are_smooth_and_monotone_in_pressure(formation_sim):
-    pressures = np.geomspace(1, 200, 12)
+    pressures = np.geomspace(1, 200, 20)
     results = [formation_sim.solve(NBR_T, pressure_MPa=p).metrics for p in pressures]
     _assert_smooth_and_monotone(results, "pressure")
     assert results[-1][Metric.FIRST_DELITHIATION] - results[0][Metric.FIRST_DELITHIATION] > 10  # pressure matters
 
 
-def test_capacity_and_ice_are_smooth_and_monotone_in_cohesion(formation_sim):
-    binders = [NBR_T.model_copy(update={"cohesion_N_m": c}) for c in np.linspace(0, 400, 17)]
-    results = [formation_sim.solve(b, pressure_MPa=16).metrics for b in binders]
-    _assert_smooth_and_monotone(results, "cohesion")
-    assert results[-1][Metric.FIRST_DELITHIATION] - results[0][Metric.FIRST_DELITHIATION] > 10  # cohesion matters
+def test_capacity_and_ice_rise_with_cohesion_continuously(formation_sim):
+    """Monotone over 0-400 N/m; within the paper's spread per 25 N/m wherever the electrode's
+    toughness holds its particles (NBR-T's 93 N/m and above at 16 MPa). Below, where the
+    toughness falls under the energy the particles release, the electrode collapses over
+    ~75 N/m (the fitted Weibull spread): steep, but continuous: halving the spacing halves
+    the steps, which a cliff would not."""
+    grid = np.linspace(0, 400, 33)  # 12.5 N/m
+    results = [formation_sim.solve(NBR_T.model_copy(update={"cohesion_N_m": c}), pressure_MPa=16).metrics for c in grid]
+    coarse = results[::2]  # 25 N/m
+    _assert_smooth_and_monotone([m for c, m in zip(grid[::2], coarse, strict=True) if c >= 100], "cohesion")
+    cap = np.array([m[Metric.FIRST_DELITHIATION] for m in results])
+    assert all(np.diff(cap) >= -1e-3 * cap[:-1]), cap
+    assert np.abs(np.diff(cap)).max() < 0.6 * np.abs(np.diff(cap[::2])).max()  # continuous
+    assert cap[-1] - cap[0] > 10  # cohesion matters
 
 
 def test_adhesion_matters_only_where_delamination_is_possible(formation_sim):

@@ -13,11 +13,14 @@ GAP_FLOOR = 1e-6  # eps' - eps_c is kept above this: A is then < 1 %, the networ
 class Percolation(pybamm.BaseSubModel):
     """Voids dilute the LPSCl network towards its percolation threshold::
 
-        eps'   = eps_SE,0 L / (L + L_v)                           void-diluted LPSCl fraction
+        L_v'   = L_v P_v / (P_v + P)                              voids left open under load
+        eps'   = eps_SE,0 L / (L + L_v')                          void-diluted LPSCl fraction
         A      = ((eps' - eps_c) / (eps_SE,0 - eps_c))^beta         accessible share of the network
         dchi/dt = -max(chi - A, 0) / tau,   k_perc = max(chi - A, 0) / (tau chi)
-        T_perc = ((eps' - eps_c) / (eps_SE,0 - eps_c))^t L / (L + L_irr) conductance factor
+        T_perc = ((eps' - eps_c) / (eps_SE,0 - eps_c))^t L / (L + L_v' + L_sp)   conductance
 
+    The voids are measured unloaded (post-mortem thickness); under the stack pressure P
+    they are partly pressed shut, the more so the higher P (closure pressure P_v, fitted).
     The share of the network still connected to the separator falls as the
     percolation order parameter P_inf ~ (eps - eps_c)^beta (beta = 0.41 in 3D; Stauffer &
     Aharony 1994), the conductivity as (eps - eps_c)^t (t = 2.0; Kirkpatrick 1973) over
@@ -39,7 +42,10 @@ class Percolation(pybamm.BaseSubModel):
     def get_coupled_variables(self, variables):
         L = self.param.p.L
         eps_0, eps_c = pybamm.Parameter(n.ELECTRODE_POROSITY), pybamm.Parameter(n.PERCOLATION_THRESHOLD)
-        eps = eps_0 * L / (L + variables[n.THICKNESS_VOIDS])
+        # the set pressure: the fixed-gap swing (~1 MPa of 30) is far below P_v
+        P, P_v = pybamm.Parameter(n.SET_PRESSURE), pybamm.Parameter(n.VOID_CLOSURE_PRESSURE)
+        open_voids = variables[n.THICKNESS_VOIDS] * P_v / (P_v + P)
+        eps = eps_0 * L / (L + open_voids)
         distance = pybamm.maximum(eps - eps_c, GAP_FLOOR) / (eps_0 - eps_c)
         accessible = distance ** pybamm.Parameter(n.ACCESSIBILITY_EXPONENT)
         chi = variables[n.NETWORK_CONNECTED]
@@ -52,7 +58,7 @@ class Percolation(pybamm.BaseSubModel):
                 n.PERCOLATION_LOSS_RATE: cut / chi,
                 n.NETWORK_CONDUCTANCE: distance ** pybamm.Parameter(n.CONDUCTIVITY_EXPONENT)
                 * L
-                / (L + variables[n.THICKNESS_IRREVERSIBLE]),
+                / (L + open_voids + variables[n.THICKNESS_SPONGE]),
             }
         )
         return variables
