@@ -359,10 +359,21 @@ def _fmt(v, sd: float | None = None) -> str:
 
 
 def _write(result, out: Path) -> None:
+    from . import __version__
     from .plotting import save_run_figures
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(result.metrics, indent=2) + "\n")
+    # what was run: a custom binder's measured properties, the cell and its conditions
+    case = {
+        "assb_sim_version": __version__,
+        "protocol": result.protocol.name,
+        "model": result.model.value,
+        "cell": result.cell.value,
+        "binder": result.binder.model_dump(),
+        "design": result.design.model_dump(),
+    }
+    (out / "run.json").write_text(json.dumps(case, indent=2) + "\n")
     result.cycles.to_csv(out / "cycles.csv", index=False)
     save_run_figures(result, out)
 

@@ -153,6 +153,9 @@ def test_fixed_gap_run_writes_the_pressure_trace(tmp_path):
     assert metrics["cell"] == "fixed-gap"
     assert metrics[Metric.PRESSURE_FINAL] < metrics[Metric.PRESSURE_INITIAL] == 30
     assert (out / "pressure_trace.png").read_bytes()[:4] == b"\x89PNG"
+    case = json.loads((out / "run.json").read_text())  # what was run, for a custom binder too
+    assert case["binder"]["cohesion_N_m"] == 187
+    assert case["design"]["stack_pressure_MPa"] == 30
 
 
 @pytest.mark.parametrize(
