@@ -123,10 +123,17 @@ def _fit_protocol(name: str, first_cycle_only: bool) -> Protocol:
 
 
 def _solve_case(
-    case: tuple, model: str, names: tuple[str, ...], values: dict[str, float], design_fields: tuple = ()
+    case: tuple,
+    model: str,
+    names: tuple[str, ...],
+    values: dict[str, float],
+    design_fields: tuple = (),
+    strict: bool = True,
 ) -> dict:
     """Metrics of one (protocol, first-cycle-only, binder, pressure) case; ``names`` are
-    input parameters, ``design_fields`` ((field, value), ...) structural changes."""
+    input parameters, ``design_fields`` ((field, value), ...) structural changes. A solver
+    failure raises (a fit must not see a partial run), or with ``strict=False`` gives no
+    metrics (a prediction that could not be made: NaN, not a number from a partial run)."""
     protocol_name, first_only, binder, pressure = case
     protocol = _fit_protocol(protocol_name, first_only)
     design = _with_fields(protocol_design(protocol), dict(design_fields))  # the protocol's T and loading
@@ -134,6 +141,8 @@ def _solve_case(
         load_binder(binder), pressure_MPa=pressure, extra_inputs=values
     )
     if result.failure:
+        if not strict:
+            return {}
         raise RuntimeError(f"fit evaluation {case} failed: {result.failure}")
     return flatten(result.metrics)
 
@@ -159,9 +168,15 @@ class TargetEvaluator:
     """
 
     def __init__(
-        self, names: list[str], targets: pd.DataFrame, model: ModelKind | str = ModelKind.SPMe, workers: int = 1
+        self,
+        names: list[str],
+        targets: pd.DataFrame,
+        model: ModelKind | str = ModelKind.SPMe,
+        workers: int = 1,
+        strict: bool = True,
     ):
         self.names, self.targets, self.model = tuple(names), targets, ModelKind(model).value
+        self.strict = strict
         first_only = {
             p: set(targets.loc[targets["protocol"] == p, "metric"]) <= FIRST_CYCLE_METRICS
             for p in targets["protocol"].unique()
@@ -174,13 +189,14 @@ class TargetEvaluator:
 
     def __call__(self, values: dict[str, float], design_fields: dict[str, float] | None = None) -> np.ndarray:
         unique = list(dict.fromkeys(self.cases))
-        args = (self.model, self.names, values, tuple(sorted((design_fields or {}).items())))
+        args = (self.model, self.names, values, tuple(sorted((design_fields or {}).items())), self.strict)
         if self.pool is None:
             solved = [_solve_case(c, *args) for c in unique]
         else:
             solved = list(self.pool.map(_solve_case, unique, *([a] * len(unique) for a in args)))
         metrics = dict(zip(unique, solved, strict=True))
-        return np.array([metrics[c][m] for c, m in zip(self.cases, self.targets["metric"], strict=True)], dtype=float)
+        pairs = zip(self.cases, self.targets["metric"], strict=True)
+        return np.array([metrics[c].get(m, np.nan) for c, m in pairs], dtype=float)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -375,9 +391,10 @@ def adopted_values(names: list[str], parameter_dir: Path | None = None) -> dict[
 def evaluate_targets(
     targets: pd.DataFrame, values: dict[str, float], model: ModelKind | str = ModelKind.SPMe, workers: int = 1
 ) -> np.ndarray:
-    """Model value of every target with the parameter-file ``values`` set."""
+    """Model value of every target with the parameter-file ``values`` set (NaN where the
+    solver could not finish the case: a prediction that failed, reported as such)."""
     inputs, fields = split_values(values)
-    evaluate = TargetEvaluator(list(inputs), targets, model, workers)
+    evaluate = TargetEvaluator(list(inputs), targets, model, workers, strict=False)
     try:
         return evaluate(inputs, fields)
     finally:
@@ -555,6 +572,8 @@ def cross_validation_markdown(table: pd.DataFrame) -> str:
         f"{int(has_spread.sum())} of {len(table)} held-out targets have one): "
         f"in-sample {counts['in_sample']}, out-of-sample {counts['out_of_sample']}.",
     ]
+    if table[["in_sample", "out_of_sample"]].isna().any(axis=None):
+        lines.append("`nan`: the solver could not finish that case with those parameters (a failed prediction).")
     if table["partial"].any():
         lines.append(
             "Partial cross-validation: stages not refitted stay at the adopted values "

@@ -172,10 +172,12 @@ def cycle_table(
     points are concatenated in order): far cheaper than evaluating them step by step.
     """
     data = {name: solution[name].entries for name in RECORDED}
+    points = len(data[n.DISCHARGE_CAPACITY])
     labels = protocol.cycle_labels()
     rows, curves, offset = [], {}, 0
     for number, cycle in enumerate(solution.cycles, start=1):
-        if cycle is None or number > len(labels):
+        # a failed step can leave a cycle whose steps reach past the stored points: unfinished
+        if cycle is None or number > len(labels) or offset + sum(len(s.t) for s in cycle.steps) > points:
             break
         block, index = labels[number - 1]
         first = offset

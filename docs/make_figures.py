@@ -51,6 +51,10 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     study = pressure_study()
     print(study.round(3).to_string(index=False))
+    print("| binder | " + " | ".join(f"{p} MPa capacity / ICE" for p in (16, 48, 80)) + " |")
+    for name, group in study.groupby("binder", sort=False):
+        cells = [group[group["pressure_MPa"] == p].iloc[0] for p in (16, 48, 80)]
+        print(f"| {name} | " + " | ".join(f"{c.capacity_mAh_g:.0f} mAh/g / {100 * c.ice:.1f} %" for c in cells) + " |")
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
     for name, group in study.groupby("binder", sort=False):
         axes[0].plot(group["pressure_MPa"], group["capacity_mAh_g"], "o-", label=name)
