@@ -30,23 +30,32 @@ def default_cycles(result: RunResult) -> list[int]:
 def plot_voltage_profiles(result: RunResult, cycles: list[int] | None = None, ax=None):
     """Voltage vs capacity (mAh per g of active material) for the chosen cycles.
 
-    Lithiation and delithiation are drawn from 0 each, as the paper plots them.
+    Lithiation and delithiation are drawn from 0 each, as the paper plots them; earlier
+    cycles on top (dashed later ones), so the first-cycle loss stays visible.
     """
     ax = ax or plt.subplots(figsize=(5, 4))[1]
-    for number in cycles or default_cycles(result):
-        plot_cycle_curve(ax, result.voltage_curves[number], label=f"cycle {number}")
+    numbers = list(cycles or default_cycles(result))
+    for rank, number in enumerate(numbers):
+        plot_cycle_curve(
+            ax, result.voltage_curves[number], label=f"cycle {number}", zorder=len(numbers) - rank, dashed=rank > 0
+        )
     ax.set(xlabel="Capacity [mAh g$^{-1}$]", ylabel="Voltage vs Li/Li$^+$ [V]", ylim=(0, 2.05))
     ax.legend(frameon=False)
     ax.set_title(f"{result.binder.name}, {result.design.stack_pressure_MPa:g} MPa, {result.model.value}")
     return ax
 
 
-def plot_cycle_curve(ax, curve: pd.DataFrame, label: str, color=None, delithiation_style: str = "-"):
+def plot_cycle_curve(
+    ax, curve: pd.DataFrame, label: str, color=None, delithiation_style: str = "-", zorder: float = 2, dashed=False
+):
     """One cycle's voltage vs capacity, lithiation and delithiation each from 0."""
     q, v = curve[Curve.CAPACITY], curve[Curve.VOLTAGE]
     turn = q.idxmax()
-    (line,) = ax.plot(q[: turn + 1], v[: turn + 1], color=color, label=label)
-    ax.plot(q.max() - q[turn:], v[turn:], color=line.get_color(), ls=delithiation_style)
+    style = "--" if dashed else "-"
+    (line,) = ax.plot(q[: turn + 1], v[: turn + 1], color=color, label=label, ls=style, zorder=zorder)
+    ax.plot(
+        q.max() - q[turn:], v[turn:], color=line.get_color(), ls="--" if dashed else delithiation_style, zorder=zorder
+    )
 
 
 def plot_capacity_vs_cycle(result: RunResult, axes=None):
