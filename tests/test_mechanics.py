@@ -126,15 +126,15 @@ def test_capacity_and_ice_are_smooth_and_monotone_in_pressure(formation_sim):
 
 
 def test_capacity_and_ice_rise_with_cohesion_continuously(formation_sim):
-    """Monotone over 0-400 N/m; within the paper's spread per 25 N/m wherever the electrode's
-    toughness holds its particles (NBR-T's 93 N/m and above at 16 MPa). Below, where the
-    toughness falls under the energy the particles release, the electrode collapses over
-    ~75 N/m (the fitted Weibull spread): steep, but continuous: halving the spacing halves
-    the steps, which a cliff would not."""
+    """Monotone over 0-400 N/m; within the paper's spread per 25 N/m from 125 N/m up at 16
+    MPa, where the toughness holds the particles. Below, where it falls under the energy
+    the particles release, the electrode collapses over ~100 N/m (the fitted Weibull
+    spread; NBR-T's 93 N/m sits on that flank, as its 22 % loss at 16 MPa says): steep, but
+    continuous: halving the spacing shrinks the largest step, which a cliff would not."""
     grid = np.linspace(0, 400, 33)  # 12.5 N/m
     results = [formation_sim.solve(NBR_T.model_copy(update={"cohesion_N_m": c}), pressure_MPa=16).metrics for c in grid]
     coarse = results[::2]  # 25 N/m
-    _assert_smooth_and_monotone([m for c, m in zip(grid[::2], coarse, strict=True) if c >= 100], "cohesion")
+    _assert_smooth_and_monotone([m for c, m in zip(grid[::2], coarse, strict=True) if c >= 125], "cohesion")
     cap = np.array([m[Metric.FIRST_DELITHIATION] for m in results])
     assert all(np.diff(cap) >= -1e-3 * cap[:-1]), cap
     assert np.abs(np.diff(cap)).max() < 0.6 * np.abs(np.diff(cap[::2])).max()  # continuous
@@ -179,8 +179,9 @@ def test_particle_size_and_misfit_decide_which_phase_debonds():
 
 
 def test_voids_cut_both_phases_through_the_lpscl_network():
-    """Voids dilute the LPSCl: the network's reach falls as its percolation order parameter,
-    and it takes graphite and Si alike; without voids it stays whole."""
+    """Voids, pressed partly shut by the stack pressure, dilute the LPSCl: the network's reach
+    falls as its percolation order parameter, and it takes graphite and Si alike; without
+    voids it stays whole."""
     protocol = short_protocol({"role": "cycling", "cycles": 6, "c_rate": 0.3})
     design = load_cell_design()
     reach = {}
@@ -192,7 +193,8 @@ def test_voids_cut_both_phases_through_the_lpscl_network():
         reach[growth] = sol[n.NETWORK_CONNECTED].entries
         eps_0 = values[n.ELECTRODE_POROSITY]
         L = values["Positive electrode thickness [m]"]
-        diluted = eps_0 * L / (L + sol[n.THICKNESS_VOIDS].entries)
+        P_v, P = values[n.VOID_CLOSURE_PRESSURE], 16e6
+        diluted = eps_0 * L / (L + sol[n.THICKNESS_VOIDS].entries * P_v / (P_v + P))  # open under load
         eps_c, beta = values[n.PERCOLATION_THRESHOLD], values[n.ACCESSIBILITY_EXPONENT]
         expected = ((diluted - eps_c) / (eps_0 - eps_c)) ** beta
         np.testing.assert_allclose(sol[n.NETWORK_ACCESSIBLE].entries, expected, rtol=1e-6)

@@ -48,7 +48,7 @@ def test_compare_passes_and_misses():
     assert table.loc["synthetic-miss", "error"] < -90
 
 
-@pytest.mark.parametrize(("name", "cohesion"), [("Choi2025_NBR-A", 187), ("Choi2025_NBR-T", 93), ("Choi2025_PB", 0)])
+@pytest.mark.parametrize(("name", "cohesion"), [("Choi2025_NBR-A", 187), ("Choi2025_NBR-T", 93), ("Choi2025_PB", 54)])
 def test_parameter_sets_load_through_pybamm(name, cohesion):
     import pybamm
 
