@@ -5,7 +5,7 @@ from __future__ import annotations
 import pybamm
 
 from .. import names as n
-from .laws import cite
+from .laws import cite, ratchet
 
 GAP_FLOOR = 1e-6  # eps' - eps_c is kept above this: A is then < 1 %, the network as good as cut
 
@@ -49,7 +49,7 @@ class Percolation(pybamm.BaseSubModel):
         distance = pybamm.maximum(eps - eps_c, GAP_FLOOR) / (eps_0 - eps_c)
         accessible = distance ** pybamm.Parameter(n.ACCESSIBILITY_EXPONENT)
         chi = variables[n.NETWORK_CONNECTED]
-        cut = pybamm.maximum(chi - accessible, 0) / pybamm.Parameter(n.RATCHET_TIME)
+        cut = ratchet(-accessible, -chi)  # chi follows the smallest reach so far, down only
         variables.update(
             {
                 n.DILUTED_ELECTROLYTE_FRACTION: eps,
