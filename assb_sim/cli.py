@@ -130,6 +130,9 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--out", type=Path, default=Path("fit-result"), metavar="DIR", help="fit.yaml + residuals.csv")
     fit.add_argument("--workers", type=int, default=2, metavar="N", help="parallel processes (default 2)")
     fit.add_argument("--adopt", action="store_true", help="write the fitted values into parameter_sets/*.yaml")
+    fit.add_argument(
+        "--stages", nargs="+", metavar="NAME", help="refit only these stages; the others keep their adopted values"
+    )
 
     cv = sub.add_parser("cross-validate", help="refit without each fold's targets, predict them out of sample")
     cv.add_argument("--folds", nargs="+", metavar="NAME", help="folds of validation/cross_validation.yaml (all)")
@@ -234,7 +237,7 @@ def _fit(args: argparse.Namespace) -> int:
     from .fitting import adopt, load_fit_plan, run_plan, write_fit
 
     plan = load_fit_plan()
-    fits = run_plan(plan, workers=args.workers)
+    fits = run_plan(plan, workers=args.workers, stages=args.stages)
     write_fit(fits, plan, args.out)
     print(f"fit written to {args.out}/ (fit.yaml, residuals.csv)")
     if args.adopt:

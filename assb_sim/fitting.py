@@ -91,6 +91,7 @@ class FitStage(BaseModel):
     targets: list[str]  # "id" or "id:binder:pressure_MPa"
     parameters: list[FitParameter]
     why: str = ""
+    max_evaluations: int | None = None  # a budget for a stage whose cost is flat near its optimum
 
 
 def load_fit_plan(path: Path | None = None) -> list[FitStage]:
@@ -225,6 +226,7 @@ def fit(
     workers: int = 1,
     stage: str = "fit",
     log=None,
+    max_evaluations: int | None = None,
 ) -> Fit:
     """Weighted least squares: residual = (model - paper) / tolerance for every target.
 
@@ -265,6 +267,7 @@ def fit(
             diff_step=1e-3,
             xtol=1e-4,
             ftol=1e-4,
+            max_nfev=max_evaluations,
         )
         m, n = len(solution.fun), len(solution.x)
         s2 = 2 * solution.cost / (m - n) if m > n else 1.0
@@ -285,17 +288,40 @@ def fit(
 
 
 def run_plan(
-    plan: list[FitStage] | None = None, targets: pd.DataFrame | None = None, workers: int = 1, log=print
+    plan: list[FitStage] | None = None,
+    targets: pd.DataFrame | None = None,
+    workers: int = 1,
+    log=print,
+    stages: list[str] | None = None,
 ) -> list[Fit]:
-    """Every stage in order, each starting from the values the earlier stages found."""
+    """Every stage in order, each starting from the values the earlier stages found.
+
+    ``stages`` refits only those; the others pass on their adopted values (the parameter
+    files'), as when a change of the model touches only some stages' physics.
+    """
     plan = load_fit_plan() if plan is None else plan
     targets = load_targets() if targets is None else targets
+    names = [s.name for s in plan]
+    unknown = sorted(set(stages or []) - set(names))
+    if unknown:
+        raise InputError(f"stage: unknown name {unknown[0]!r} (known: {', '.join(names)})")
     found: dict[str, float] = {}
     fits = []
     for stage in plan:
+        if stages is not None and stage.name not in stages:
+            found |= adopted_values([p.name for p in stage.parameters])
+            log(f"stage {stage.name!r}: kept at its adopted values")
+            continue
         log(f"stage {stage.name!r}: {len(stage.parameters)} parameters, targets {', '.join(stage.targets)}")
         result = fit(
-            stage.parameters, select_targets(targets, stage.targets), stage.model, found, workers, stage.name, log
+            stage.parameters,
+            select_targets(targets, stage.targets),
+            stage.model,
+            found,
+            workers,
+            stage.name,
+            log,
+            stage.max_evaluations,
         )
         found |= result.values
         fits.append(result)
@@ -306,11 +332,17 @@ def run_plan(
 
 
 def write_fit(fits: list[Fit], plan: list[FitStage], out: Path) -> None:
-    """``fit.yaml`` (values, SDs, cost per stage) and ``residuals.csv`` (every training target)."""
+    """``fit.yaml`` (values, SDs, cost per stage) and ``residuals.csv`` (every training target).
+
+    Stages not refitted keep their entries (and residuals) from an earlier fit in ``out``.
+    """
     out.mkdir(parents=True, exist_ok=True)
     stages = {s.name: s for s in plan}
-    summary = [
-        {
+    refitted = {f.stage for f in fits}
+    earlier = yaml.safe_load((out / "fit.yaml").read_text())["stages"] if (out / "fit.yaml").is_file() else []
+    kept = {e["stage"]: e for e in earlier if e["stage"] not in refitted and e["stage"] in stages}
+    new = {
+        f.stage: {
             "stage": f.stage,
             "model": stages[f.stage].model.value,
             "targets": stages[f.stage].targets,
@@ -323,10 +355,15 @@ def write_fit(fits: list[Fit], plan: list[FitStage], out: Path) -> None:
         }
         | _covariance_entry(f)
         for f in fits
-    ]
+    }
+    summary = [new.get(name) or kept[name] for name in stages if name in new or name in kept]
     (out / "fit.yaml").write_text(yaml.safe_dump({"stages": summary}, sort_keys=False, allow_unicode=True))
     cols = ["id", "source", "binder", "stack_pressure_MPa", "metric", "paper_value", "model_value", "residual"]
-    pd.concat([f.residuals[cols].assign(stage=f.stage) for f in fits]).to_csv(out / "residuals.csv", index=False)
+    residuals = [f.residuals[cols].assign(stage=f.stage) for f in fits]
+    if kept and (out / "residuals.csv").is_file():
+        old = pd.read_csv(out / "residuals.csv")
+        residuals.append(old[old["stage"].isin(kept)])
+    pd.concat(residuals).to_csv(out / "residuals.csv", index=False)
 
 
 def _covariance_entry(f: Fit) -> dict:

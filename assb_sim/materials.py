@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pybamm
 
-from .submodels.laws import contact_factor
+from .submodels.laws import arrhenius, contact_factor, lithium_hardening
 
 _PYBAMM_LI_ION_DATA = Path(pybamm.__file__).parent / "input" / "parameters" / "lithium_ion"
-_T_REF = 298.15  # [K] reference temperature of every Arrhenius law below
 
 # OCP end-point regularisation [V]: the same 1e-4 V (1/x - 1/(1-x)) terms Mark (2016)
 # puts on the Si lithiation branch. Below 1 mV for 0.1 < x < 0.9, but it makes every OCP
@@ -29,11 +28,6 @@ _TAIL_V = 1e-4
 
 def _tail(sto: pybamm.Symbol) -> pybamm.Symbol:
     return _TAIL_V * (1 / sto - 1 / (1 - sto))
-
-
-def arrhenius(activation_energy: pybamm.Symbol, T: pybamm.Symbol) -> pybamm.Symbol:
-    """Arrhenius factor relative to 25 degC."""
-    return pybamm.exp(activation_energy / pybamm.constants.R * (1 / _T_REF - 1 / T))
 
 
 _graphite_ocp_data = pybamm.parameters.process_1D_data(
@@ -125,7 +119,8 @@ def lpscl_conductivity(c_e: pybamm.Symbol, T: pybamm.Symbol) -> pybamm.Symbol:
 
 
 def lithium_metal_exchange_current_density(c_e: pybamm.Symbol, c_Li: pybamm.Symbol, T: pybamm.Symbol) -> pybamm.Symbol:
-    """Exchange-current density of the Li | Li6PS5Cl interface [A.m-2], x contact factor."""
+    """Exchange-current density of the Li | Li6PS5Cl interface [A.m-2], x contact factor
+    (whose pressure scale follows Li's creep strength at T)."""
     j0_ref = pybamm.Parameter("Li metal reference exchange-current density [A.m-2]")
     E_a = pybamm.Parameter("Li metal exchange-current activation energy [J.mol-1]")
-    return j0_ref * arrhenius(E_a, T) * contact_factor()
+    return j0_ref * arrhenius(E_a, T) * contact_factor(lithium_hardening(T))

@@ -73,6 +73,7 @@ class Curve:
     CAPACITY = "capacity_mAh_g"
     PRESSURE = Col.PRESSURE
     THICKNESS = Col.THICKNESS
+    DECOMPOSITION = "decomposition_mAh_g"  # Li the LPSCl decomposition took since the cycle began
 
 
 class Metric:
@@ -90,6 +91,8 @@ class Metric:
     CV_LOSS = "cv_lithiation_current_loss"
     CV_FIRST = "cv_lithiation_current_first_mA_cm2"
     CV_SECOND = "cv_lithiation_current_second_mA_cm2"
+    # the first cycle's decomposition charge per voltage window (DECOMPOSITION_WINDOWS)
+    FIRST_DECOMPOSITION = "first_cycle_decomposition_mAh_g"
     THICKNESS_INITIAL = "electrode_thickness_initial_um"
     THICKNESS_FINAL = "electrode_thickness_final_um"
     THICKNESS_CHANGE = "electrode_thickness_change"  # final / pristine - 1, as the paper compares
@@ -133,6 +136,10 @@ FIRST_CYCLE_METRICS = frozenset(
 # graphite delithiates mostly below ~0.25 V (its stage transitions), amorphous Si mostly
 # above (paper digest, "How the paper measured"). The same reading of the model's curve.
 PLATEAU_SPLIT_V = 0.25
+# where in the first cycle the LPSCl decomposes: lithiation windows [V] (upper, lower), the
+# hold at the lower cut-off, and the delithiation (below the onset it goes on)
+DECOMPOSITION_WINDOWS = {"above_1.0V": (np.inf, 1.0), "1.0-0.2V": (1.0, 0.2), "0.2V-cutoff": (0.2, -np.inf)}
+HOLD_TOLERANCE_V = 1e-3  # a lithiation point this close to the cycle's lowest voltage is the hold
 
 _END_OF_CYCLE = (
     n.connected_fraction(n.GRAPHITE),
@@ -258,6 +265,7 @@ def cycle_table(
                 Curve.CAPACITY: geo.mAh_g((q - q[0]) * 3600),
                 Curve.PRESSURE: data[n.STACK_PRESSURE][window] / 1e6,
                 Curve.THICKNESS: (geo.electrode_thickness + data[n.THICKNESS_WE][window]) * 1e6,
+                Curve.DECOMPOSITION: geo.mAh_g((data[n.SEI_LITHIUM][window] - data[n.SEI_LITHIUM][first]) * F),
             }
         )
     table = pd.DataFrame(rows)
@@ -274,6 +282,21 @@ def _plateau_split(q_Ah: np.ndarray, voltage: np.ndarray) -> dict[str, float]:
     dq = -np.diff(q_Ah) * 3600
     below = 0.5 * (voltage[1:] + voltage[:-1]) < PLATEAU_SPLIT_V
     return {"graphite": float(dq[below].sum()), "si": float(dq[~below].sum())}
+
+
+def decomposition_by_voltage(curve: pd.DataFrame) -> dict[str, float]:
+    """A cycle's decomposition charge [mAh/g] per lithiation voltage window, at the hold on
+    the lower cut-off, and on delithiation; each interval counted at its mean voltage."""
+    v = curve[Curve.VOLTAGE].to_numpy()
+    dq, dd = np.diff(curve[Curve.CAPACITY].to_numpy()), np.diff(curve[Curve.DECOMPOSITION].to_numpy())
+    mid = 0.5 * (v[1:] + v[:-1])
+    lith = dq >= 0  # a rest counts at its voltage
+    hold = (dq > 0) & (np.maximum(v[1:], v[:-1]) < v.min() + HOLD_TOLERANCE_V)
+    out = {
+        name: float(dd[lith & ~hold & (mid <= hi) & (mid > lo)].sum())
+        for name, (hi, lo) in DECOMPOSITION_WINDOWS.items()
+    }
+    return out | {"hold": float(dd[hold].sum()), "delithiation": float(dd[~lith].sum())}
 
 
 def _per(change: float, capacity: float) -> float:
@@ -330,6 +353,8 @@ def metrics(result: RunResult) -> dict:
         cap = cycling[Col.DELITHIATION].to_numpy()
         out[Metric.CYCLE_RETENTION] = float(cap[-1] / cap[0])
         out[Metric.MEAN_CE] = float(cycling[Col.CE].mean())
+    if 1 in result.voltage_curves:
+        out[Metric.FIRST_DECOMPOSITION] = decomposition_by_voltage(result.voltage_curves[1])
     peaks = _cv_vertex_lithiation_currents(result)
     if len(peaks) >= 2:
         out[Metric.CV_FIRST] = peaks[0]

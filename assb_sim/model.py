@@ -12,6 +12,8 @@ import pybamm
 from .names import PHASES
 from .schema import ModelKind
 from .submodels import (
+    Amorphisation,
+    AmorphousSiliconOcp,
     ContactLoss,
     Debonding,
     Decomposition,
@@ -46,7 +48,8 @@ def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> 
     LPSCl decomposition (bounded by the electrode's LPSCl, its film following its
     particles, its resistance in series with charge transfer) replaces PyBaMM's SEI growth
     and kinetics on each phase; the Si powder's irreversible uptake (oxide, trapping)
-    takes its extra-reaction slot. With ``mechanics`` the
+    takes its extra-reaction slot; the pristine Si is crystalline and turns amorphous
+    through a two-phase front on its first lithiation. With ``mechanics`` the
     electrochemo-mechanical submodels are attached too: swelling, contact loss of each
     phase (replacing PyBaMM's constant active material), debonding of particles and of the
     collector interface, voids and the LPSCl network's percolation, and the stack pressure.
@@ -59,6 +62,8 @@ def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> 
     for phase in PHASES:
         model.submodels[f"positive {phase} sei"] = Decomposition(param, options, phase)
         model.submodels[f"positive {phase} interface"] = InterphaseKinetics(param, options, phase, mechanics)
+    model.submodels["Si amorphisation"] = Amorphisation(param, options)
+    model.submodels["positive secondary open-circuit potential"] = AmorphousSiliconOcp(param, options)
     model.submodels["positive secondary lithium plating"] = IrreversibleUptake(param, options)
     model.submodels["positive total lithium plating"] = TotalWithUptake(param, options)
     if mechanics:

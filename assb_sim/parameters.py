@@ -297,6 +297,8 @@ def parameter_values(
         for name, v in items.items():
             values[n.phase_parameter(p, name)] = v
         values[n.phase_parameter(p, n.INITIAL_CONCENTRATION)] = pristine_x[p] * items[n.MAX_CONCENTRATION]
+    # the crystalline core of the pristine Si holds no Li: only its amorphous share does
+    values[n.phase_parameter(n.SILICON, n.INITIAL_CONCENTRATION)] *= 1 - pybamm.Parameter(n.SI_INITIAL_CRYSTALLINE)
     # "Each phase: X" entries hold per-area values shared by graphite and Si
     for name in [k for k in list(values) if k.startswith(n.EACH_PHASE)]:
         v = values.pop(name)

@@ -5,6 +5,7 @@ equations, and docs/mechanics.md is generated from them (``docs/sync_docs.py``).
 All quantities are x-averaged: the mechanics acts on the electrode as a whole.
 """
 
+from .amorphisation import Amorphisation, AmorphousSiliconOcp
 from .contact_loss import ContactLoss
 from .debonding import Debonding
 from .decomposition import Decomposition
@@ -19,6 +20,8 @@ from .swelling import Swelling
 from .voids import VoidGrowth
 
 __all__ = [
+    "Amorphisation",
+    "AmorphousSiliconOcp",
     "ContactLoss",
     "Debonding",
     "Decomposition",

@@ -6,29 +6,37 @@ import pybamm
 from pybamm.models.submodels.interface.sei.base_sei import BaseModel as BaseSEI
 
 from .. import names as n
-from .laws import cite
+from .laws import arrhenius, cite
 
 
 class Decomposition(pybamm.sei.SEIGrowth):
-    """PyBaMM's interstitial-diffusion-limited growth, bounded by the LPSCl inventory,
-    with each particle keeping its own film when it disconnects::
+    """PyBaMM's interstitial-diffusion-limited growth, with an onset at LPSCl's reduction
+    potential, bounded by the LPSCl inventory, each particle keeping its own film when it
+    disconnects::
 
-        j_dec = theta j_0 exp(-F eta / RT) / L_film       (j_0 = D_int c_int F, Arrhenius)
+        E = exp(-alpha F (dphi - U_on) / RT)
+        c_int = c_0 E / (1 + c_0 E / c_sat)                interstitials at the film's inner face
+        j_dec = theta A(T) F D c_int / L_film              transport through the film limits
         dc/dt = -a j_dec / (F z) - k c                    film on connected particles
         dP/dt = k z <c> V                                 film of disconnected particles [mol Li]
         n_dec = (<c> - c_0) z V + P                       all the Li the reaction took
 
-    theta is the LPSCl left (:class:`LpsclInventory`): no reactant, no reaction. k is the
-    phase's contact-loss rate (:class:`ContactLoss`): the film leaves with its particles,
-    so the film thickness c V_film / a on the connected particles (a falls at the same
-    rate k) does not jump when particles disconnect; PyBaMM alone would pile the film of
-    the lost particles onto the survivors and stop their growth. The film's resistance is
-    in series with charge transfer (:class:`InterphaseKinetics`).
+    Below its onset U_on (LPSCl's reduction limit) the electrode reduces LPSCl and Li
+    interstitials populate the film's inner face (Boltzmann, transfer coefficient alpha), up to
+    the film's saturation c_sat: from there down the reaction runs at the rate its products
+    let Li through (parabolic growth) whatever the potential. U_on = 0, alpha = 1 and no
+    saturation is PyBaMM's law (c_0 exp(-F dphi / RT)), where the reaction lives at the last
+    ~0.1 V of lithiation. theta is the LPSCl left (:class:`LpsclInventory`): no reactant, no
+    reaction. A(T) is Arrhenius. k is the phase's contact-loss rate (:class:`ContactLoss`):
+    the film leaves with its particles, so the film thickness c V_film / a on the connected
+    particles (a falls at the same rate k) does not jump when particles disconnect; PyBaMM
+    alone would pile the film of the lost particles onto the survivors and stop their growth.
+    The film's resistance is in series with charge transfer (:class:`InterphaseKinetics`).
     """
 
     def __init__(self, param, options, phase):
         super().__init__(param, "positive", options, phase=phase)
-        cite("Wenzel2018", "Tan2019")
+        cite("Wenzel2018", "Tan2019", "Zhu2015", "Schwietert2020")
 
     def get_fundamental_variables(self):
         variables = super().get_fundamental_variables()
@@ -44,10 +52,17 @@ class Decomposition(pybamm.sei.SEIGrowth):
         return variables
 
     def get_coupled_variables(self, variables):
-        variables = super().get_coupled_variables(variables)
-        Domain = self.domain.capitalize()
-        j = variables[f"{Domain} electrode {self.reaction_name}interfacial current density [A.m-2]"]
-        variables.update(self._get_standard_reaction_variables(j * variables[n.LPSCL_LEFT]))
+        F, R, phase = self.param.F, self.param.R, self.phase_param
+        T = variables["Positive electrode temperature [K]"]
+        dphi = variables["Positive electrode surface potential difference [V]"]
+        L = variables[f"Positive {self.reaction_name}thickness [m]"]
+        U_on = pybamm.Parameter(n.phase_parameter(self.phase, n.DECOMPOSITION_ONSET))
+        alpha = pybamm.Parameter(n.phase_parameter(self.phase, n.DECOMPOSITION_TRANSFER))
+        c_sat = pybamm.Parameter(n.phase_parameter(self.phase, n.INTERSTITIAL_SATURATION))
+        # c_0 E / (1 + c_0 E / c_sat) written without E alone: it spans 1e-30 to 1e30
+        c_int = 1 / (pybamm.exp(alpha * F * (dphi - U_on) / (R * T)) / phase.c_li_0 + 1 / c_sat)
+        j = -variables[n.LPSCL_LEFT] * arrhenius(phase.E_sei, T) * F * phase.D_li * c_int / L
+        variables.update(self._get_standard_reaction_variables(j))
         return BaseSEI.get_coupled_variables(self, variables)
 
     def set_rhs(self, variables):

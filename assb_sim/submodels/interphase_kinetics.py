@@ -5,6 +5,7 @@ from __future__ import annotations
 import pybamm
 
 from .. import names as n
+from .amorphisation import amorphous
 
 
 class InterphaseKinetics(pybamm.kinetics.SymmetricButlerVolmer):
@@ -13,7 +14,8 @@ class InterphaseKinetics(pybamm.kinetics.SymmetricButlerVolmer):
         j0_eff = c_e j0 / (1 + F j0 L_film rho_film / (R T))
 
     the charge-transfer resistance R T / (F j0) and the film's L_film rho_film add up: the
-    linearised series resistance, exact at small overpotential (the film's is ohmic). c_e
+    linearised series resistance, exact at small overpotential (the film's is ohmic). On Si,
+    j0 is that of the amorphous share at its own stoichiometry (:class:`Amorphisation`). c_e
     is the electrode's electronic contact with its current collector (:class:`Delamination`;
     1 without the mechanics): like the pressure contact factor on j0, a contact lost in
     area is charge transfer lost in area.
@@ -27,6 +29,9 @@ class InterphaseKinetics(pybamm.kinetics.SymmetricButlerVolmer):
         self.collector_contact = collector_contact
 
     def _get_exchange_current_density(self, variables):
+        if self.phase == n.SILICON:  # Li enters the amorphous share only (Amorphisation)
+            key = f"Positive {self.phase_name}particle surface concentration [mol.m-3]"
+            variables = {**variables, key: amorphous(variables[key], variables)}
         j0 = super()._get_exchange_current_density(variables)
         averaged = "positive electrode" not in j0.domains["primary"]
         prefix = "X-averaged positive" if averaged else "Positive"

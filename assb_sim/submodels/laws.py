@@ -17,6 +17,7 @@ RATIO_FLOOR = 1e-9  # G / Gamma below this counts as 0
 HAZARD_CAP = 8.0
 CAP_SHARPNESS = 4  # the capped H is within 0.01 % of H up to H = 1, within 0.5 % up to 3
 TOUGHNESS_FLOOR = 1e-3  # [J/m2] keeps G / Gamma finite for a binder without cohesion at P = 0
+T_REF = 298.15  # [K] reference temperature of every Arrhenius law
 RATE_SMOOTHING = 1e-6  # [s-1] |de/dt| is rounded off below this (0.15 C moves Si strain at ~7e-5 s-1)
 
 
@@ -25,10 +26,33 @@ def smooth_abs(x: pybamm.Symbol) -> pybamm.Symbol:
     return x * pybamm.tanh(x / RATE_SMOOTHING)
 
 
+def arrhenius(activation_energy: pybamm.Symbol, T: pybamm.Symbol) -> pybamm.Symbol:
+    """Arrhenius factor relative to 25 degC: every rate and transport law's temperature."""
+    return pybamm.exp(activation_energy / pybamm.constants.R * (1 / T_REF - 1 / T))
+
+
 def toughness(binder_energy: pybamm.Symbol, pressure: pybamm.Symbol) -> pybamm.Symbol:
-    """Gamma = G_b + P delta: the binder's measured fracture energy (SAICAS force per width,
-    N/m = J/m2) plus the work the stack pressure does against an opening of length delta."""
-    return binder_energy + pybamm.maximum(pressure, 0) * pybamm.Parameter(n.OPENING_LENGTH)
+    """Gamma = G_b(T) + P delta: the binder's measured fracture energy (SAICAS force per
+    width, N/m = J/m2) at the cell's temperature, plus the work the stack pressure does
+    against an opening of length delta."""
+    return binder_energy * binder_temperature_factor() + pybamm.maximum(pressure, 0) * pybamm.Parameter(
+        n.OPENING_LENGTH
+    )
+
+
+def binder_temperature_factor() -> pybamm.Symbol:
+    """G_b(T) / G_b(T_test) = (a_T(T) / a_T(T_test))^n: a rubbery binder's fracture energy is
+    mostly viscoelastic loss, a power n of the reduced rate a_T v (Gent & Schultz 1972), and
+    temperature shifts the rate along the WLF master curve (Williams, Landel & Ferry 1955),
+    log10 a_T = -C1 (T - T_g) / (C2 + T - T_g): tougher in the cold, softer when hot."""
+    cite("Williams1955", "GentSchultz1972")
+    T_g, C1, C2 = (pybamm.Parameter(name) for name in (n.BINDER_TG, n.WLF_C1, n.WLF_C2))
+
+    def log10_shift(T):
+        return -C1 * (T - T_g) / (C2 + T - T_g)
+
+    T, T_test = pybamm.Parameter("Ambient temperature [K]"), pybamm.Parameter(n.BINDER_TEST_TEMPERATURE)
+    return 10 ** (pybamm.Parameter(n.BINDER_RATE_EXPONENT) * (log10_shift(T) - log10_shift(T_test)))
 
 
 def weibull_hazard(G: pybamm.Symbol, Gamma: pybamm.Symbol) -> pybamm.Symbol:
@@ -48,14 +72,24 @@ def ratchet(value: pybamm.Symbol, history: pybamm.Symbol) -> pybamm.Symbol:
     return pybamm.maximum(value - history, 0) / pybamm.Parameter(n.RATCHET_TIME)
 
 
-def contact_factor() -> pybamm.Symbol:
-    """Share of full ionic contact reached at the set stack pressure: sqrt(P / (P + P_c)).
+def contact_factor(hardening: pybamm.Symbol | float = 1) -> pybamm.Symbol:
+    """Share of full ionic contact reached at the set stack pressure: sqrt(P / (P + P_c h)).
 
     Resistances then scale as P^-0.5 at low pressure (the literature law) and approach
-    the full-contact values (plain PyBaMM) at high pressure.
+    the full-contact values (plain PyBaMM) at high pressure. ``hardening`` h scales P_c
+    with the flow stress of the softer side (:func:`lithium_hardening` for Li metal).
     """
     P0 = pybamm.Parameter(n.SET_PRESSURE)
-    return (P0 / (P0 + pybamm.Parameter(n.CONTACT_PRESSURE_SCALE))) ** 0.5
+    return (P0 / (P0 + pybamm.Parameter(n.CONTACT_PRESSURE_SCALE) * hardening)) ** 0.5
+
+
+def lithium_hardening(T: pybamm.Symbol) -> pybamm.Symbol:
+    """Li metal's flow stress at T over that at 25 degC, at the same creep rate: power-law
+    creep (rate ~ sigma^n exp(-Q / RT)) gives exp(Q / (n R) (1/T - 1/T_ref)). Cold Li creeps
+    less into the LPSCl's roughness, so its contact needs more pressure (LePage 2019)."""
+    cite("LePage2019", "Masias2019")
+    Q, n_creep = pybamm.Parameter(n.LI_CREEP_ACTIVATION), pybamm.Parameter(n.LI_CREEP_EXPONENT)
+    return pybamm.exp(Q / (n_creep * pybamm.constants.R) * (1 / T - 1 / T_REF))
 
 
 def cite(*keys: str) -> None:
