@@ -91,7 +91,9 @@ class FitStage(BaseModel):
     targets: list[str]  # "id" or "id:binder:pressure_MPa"
     parameters: list[FitParameter]
     why: str = ""
-    max_evaluations: int | None = None  # a budget for a stage whose cost is flat near its optimum
+    # a budget for a stage whose cost is flat near its optimum: least-squares steps (each
+    # one evaluation; the finite-difference Jacobians add one per parameter, not counted)
+    max_evaluations: int | None = None
 
 
 def load_fit_plan(path: Path | None = None) -> list[FitStage]:

@@ -21,6 +21,7 @@ from pydantic import Field
 from . import materials
 from . import names as n
 from .schema import Binder, CellDesign, InputError, _Strict, validate
+from .submodels.laws import binder_temperature_factor
 
 F = 96485.33212  # [C.mol-1]
 MAH_PER_G_TO_C_PER_KG = 3.6e3  # 1 mAh/g = 3.6 C/g = 3.6e3 C/kg
@@ -418,11 +419,14 @@ def _mechanics_values_markdown() -> str:
     mechanics = _mechanics_values(CellGeometry(design), _values(load_entries(sets / "mechanics.yaml")), materials)
     rows = [(name, values[name]) for name in mechanics]
     delta = values[n.OPENING_LENGTH]
+    # the binder's toughness at the cell's temperature (WLF shift from the tests')
+    shift = float(values.process_symbol(binder_temperature_factor()).evaluate())
+    rows.append((f"binder toughness at {design.temperature_C:g} degC / as tested", shift))
     for binder in binder_names():
         b = load_binder(binder)
         for P in (16, 48, 80):
-            toughness = f"{b.cohesion_N_m + P * 1e6 * delta:.4g} ({b.adhesion_N_m + P * 1e6 * delta:.4g})"
-            rows.append((f"{binder} at {P} MPa: C + P delta (A + P delta) [J/m2]", toughness))
+            C, A = (shift * v + P * 1e6 * delta for v in (b.cohesion_N_m, b.adhesion_N_m))
+            rows.append((f"{binder} at {P} MPa: C(T) + P delta (A(T) + P delta) [J/m2]", f"{C:.4g} ({A:.4g})"))
     shown = [(name, v if isinstance(v, str) else f"{v:.4g}") for name, v in rows]
     return "\n".join(["| parameter | value |", "|---|---|", *(f"| {name} | {v} |" for name, v in shown)])
 

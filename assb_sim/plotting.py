@@ -74,6 +74,29 @@ def plot_capacity_vs_cycle(result: RunResult, axes=None):
     return axes
 
 
+def plot_first_lithiation(result: RunResult, axes=None):
+    """Cycle 1 against cycle 2 where they differ: the lithiation's differential capacity
+    (the c-Si two-phase plateau is a peak of cycle 1 only) and where in the first cycle the
+    LPSCl decomposed (``first_cycle_decomposition_mAh_g``)."""
+    axes = axes if axes is not None else plt.subplots(1, 2, figsize=(10, 3.8))[1]
+    for number in (1, 2):
+        curve = result.voltage_curves.get(number)
+        if curve is None:
+            continue
+        lith = curve.iloc[: curve[Curve.CAPACITY].idxmax() + 1]
+        lith = lith[lith[Curve.VOLTAGE].diff() < -1e-5]  # the sweep down, not the hold
+        dq_dv = -np.gradient(lith[Curve.CAPACITY].to_numpy(), lith[Curve.VOLTAGE].to_numpy())
+        axes[0].plot(lith[Curve.VOLTAGE], dq_dv, label=f"cycle {number} lithiation", ls="-" if number == 1 else "--")
+    axes[0].set(xlabel="Voltage vs Li/Li$^+$ [V]", ylabel="dQ/dV [mAh g$^{-1}$ V$^{-1}$]", xlim=(0, 0.6), yscale="log")
+    axes[0].set_ylim(bottom=10)
+    axes[0].legend(frameon=False)
+    windows = result.metrics.get(Metric.FIRST_DECOMPOSITION) or {}
+    axes[1].bar(list(windows), list(windows.values()), color="tab:gray")
+    axes[1].set(ylabel="Decomposition in cycle 1 [mAh g$^{-1}$]", xlabel="lithiation window / hold / delithiation")
+    axes[1].tick_params(axis="x", labelrotation=20)
+    return axes
+
+
 def plot_voltammogram(result: RunResult, ax=None):
     """Current density vs voltage of every CV cycle (lithiation current positive)."""
     ax = ax or plt.subplots(figsize=(5, 4))[1]

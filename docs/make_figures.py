@@ -1,12 +1,15 @@
-"""Regenerate the figures of docs/mechanics.md: ``python docs/make_figures.py``.
+"""Regenerate the figures of docs/mechanics.md and docs/model.md: ``python docs/make_figures.py``
+(``first-lithiation`` for that figure only).
 
 Formation (3 x 0.15 C, 60 degC) at several stack pressures for each binder, with one
-built model reused for every pressure and binder, and the fixed-gap pressure-monitoring
-protocol for NBR-A and NBR-T. Prints the numbers the figure shows.
+built model reused for every pressure and binder, the fixed-gap pressure-monitoring
+protocol for NBR-A and NBR-T, and the first lithiation (c-Si plateau, decomposition per
+voltage window, first and second CV cycle). Prints the numbers the figures show.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -18,7 +21,7 @@ import pandas as pd
 import assb_sim
 from assb_sim.metrics import Col, Metric
 from assb_sim.parameters import load_binder, load_cell_design
-from assb_sim.plotting import plot_pressure_trace
+from assb_sim.plotting import plot_first_lithiation, plot_pressure_trace, plot_voltammogram
 from assb_sim.simulation import Simulator
 
 OUT = Path(__file__).resolve().parent / "img"
@@ -47,8 +50,35 @@ def pressure_study(model: str = "DFN") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def first_lithiation() -> None:
+    """The paper's cell (NBR-A, 48 MPa, DFN): formation cycles 1-2 and the two CV cycles."""
+    formation = assb_sim.run("formation", model="DFN")
+    cv = assb_sim.run("cv", model="DFN")
+    print(
+        "decomposition in cycle 1 [mAh/g]:",
+        {k: round(v, 1) for k, v in formation.metrics[Metric.FIRST_DECOMPOSITION].items()},
+    )
+    print(
+        "CV current at 0.01 V [mA/cm2]:", round(cv.metrics[Metric.CV_FIRST], 2), round(cv.metrics[Metric.CV_SECOND], 2)
+    )
+    fig, axes = plt.subplots(1, 3, figsize=(15, 3.9))
+    plot_first_lithiation(formation, axes=axes[:2])
+    plot_voltammogram(cv, ax=axes[2])
+    axes[2].set(xlim=(0, 1.0), ylim=(-3.5, 6.0))
+    axes[0].annotate(
+        "c-Si → a-Li$_x$Si\n(cycle 1 only)", xy=(0.16, 1.5e4), xytext=(0.3, 2e4), arrowprops={"arrowstyle": "->"}
+    )
+    fig.suptitle("First lithiation: crystalline Si converts on a plateau; LPSCl decomposes from its 1.71 V onset")
+    fig.tight_layout()
+    fig.savefig(OUT / "first_lithiation.png", dpi=130)
+    plt.close(fig)
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
+    first_lithiation()
+    if sys.argv[1:] == ["first-lithiation"]:
+        return
     study = pressure_study()
     print(study.round(3).to_string(index=False))
     print("| binder | " + " | ".join(f"{p} MPa capacity / ICE" for p in (16, 48, 80)) + " |")

@@ -18,12 +18,13 @@ class Amorphisation(pybamm.BaseSubModel):
         chi = rho^3,  a = 1 - chi                     crystalline / amorphous share of the Si
         x_a = x / a                                   Li stoichiometry of the amorphous Si
         U_Si = U_a(x_a)                               Si OCP (both branches) is the amorphous one
-        v = v_0 A(T) max(exp(alpha F (U_c - U_a,lith(<x_a>)) / RT) - 1, 0)
+        v = v_0 A(T) max(exp(alpha F (U_c - U_a(<x_a>)) / RT) - 1, 0)
         d rho/dt = -v / r_Si  rho / (rho + rho_min)   core radius share, shrinking core
 
     Li enters the amorphous shell (PyBaMM's Si particle, whose concentration counts Li per
-    volume of all Si) and is passed on to the front, which advances only when the shell's
-    lithiation potential is below the two-phase potential U_c: the c-Si then takes its
+    volume of all Si) and is passed on to the front, which advances only while the shell's
+    potential (bulk, on its current hysteresis branch: the front stops when the current
+    turns) is below the two-phase potential U_c: the c-Si then takes its
     capacity on a flat plateau set by the front's kinetics, not by the a-Si OCP. No Li goes
     anywhere new (the shell holds it), so nothing is added to the Li balance; with chi_0 = 0
     the Si is amorphous from the start and the model is the amorphous-Si one. The front's
@@ -41,8 +42,9 @@ class Amorphisation(pybamm.BaseSubModel):
 
     def get_coupled_variables(self, variables):
         T = variables["X-averaged positive electrode temperature [K]"]
-        x_a = variables[f"Positive electrode {self.phase_name}stoichiometry"] / variables[n.SI_AMORPHOUS]
-        drive = pybamm.Parameter(n.SI_TWO_PHASE_POTENTIAL) - self.phase_param.U(x_a, T, "lithiation")
+        # the shell's bulk OCP on its current hysteresis branch (AmorphousSiliconOcp)
+        U_shell = variables[f"Positive electrode {self.phase_name}bulk open-circuit potential [V]"]
+        drive = pybamm.Parameter(n.SI_TWO_PHASE_POTENTIAL) - U_shell
         alpha = pybamm.Parameter(n.SI_FRONT_TRANSFER)
         excess = pybamm.exp(alpha * self.param.F * drive / (self.param.R * T)) - 1
         v = pybamm.Parameter(n.SI_FRONT_VELOCITY) * arrhenius(pybamm.Parameter(n.SI_FRONT_ACTIVATION), T)

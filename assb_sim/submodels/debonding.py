@@ -44,7 +44,9 @@ class Debonding(pybamm.BaseSubModel):
         return {n.max_hazard(p): pybamm.Variable(n.max_hazard(p), scale=0.1) for p in n.PHASES}
 
     def get_coupled_variables(self, variables):
-        Gamma = toughness(pybamm.Parameter(n.BINDER_COHESION), variables[n.STACK_PRESSURE])
+        Gamma = toughness(
+            pybamm.Parameter(n.BINDER_COHESION), pybamm.Parameter(n.COMPOSITE_COHESION), variables[n.STACK_PRESSURE]
+        )
         E_d = pybamm.Parameter(n.DEBONDING_MODULUS)
         matrix = variables[n.THICKNESS_REVERSIBLE] / self.param.p.L  # uniaxial: the die holds it laterally
         radius = {

@@ -10,23 +10,21 @@ from .laws import arrhenius, cite
 
 
 class Decomposition(pybamm.sei.SEIGrowth):
-    """PyBaMM's interstitial-diffusion-limited growth, with an onset at LPSCl's reduction
-    potential, bounded by the LPSCl inventory, each particle keeping its own film when it
+    """PyBaMM's interstitial-diffusion-limited growth, switched on below LPSCl's reduction
+    onset, bounded by the LPSCl inventory, each particle keeping its own film when it
     disconnects::
 
-        E = exp(-alpha F (dphi - U_on) / RT)
-        c_int = c_0 E / (1 + c_0 E / c_sat)                interstitials at the film's inner face
-        j_dec = theta A(T) F D c_int / L_film              transport through the film limits
+        c_int = c_0 exp(-alpha F dphi / RT) max(1 - exp(-F (U_on - dphi) / RT), 0)
+        j_dec = theta A(T) F D c_int / L_film             transport through the film limits
         dc/dt = -a j_dec / (F z) - k c                    film on connected particles
         dP/dt = k z <c> V                                 film of disconnected particles [mol Li]
         n_dec = (<c> - c_0) z V + P                       all the Li the reaction took
 
-    Below its onset U_on (LPSCl's reduction limit) the electrode reduces LPSCl and Li
-    interstitials populate the film's inner face (Boltzmann, transfer coefficient alpha), up to
-    the film's saturation c_sat: from there down the reaction runs at the rate its products
-    let Li through (parabolic growth) whatever the potential. U_on = 0, alpha = 1 and no
-    saturation is PyBaMM's law (c_0 exp(-F dphi / RT)), where the reaction lives at the last
-    ~0.1 V of lithiation. theta is the LPSCl left (:class:`LpsclInventory`): no reactant, no
+    Li interstitials at the film's inner face are in equilibrium with the electrode
+    (Boltzmann, alpha = 1), so the reaction runs where the film lets Li through; the second
+    factor is the reaction's thermodynamic driving force: nothing above the onset U_on (LPSCl
+    is stable there), full below ~U_on - 0.1 V. With the onset far above the window this is
+    PyBaMM's law. theta is the LPSCl left (:class:`LpsclInventory`): no reactant, no
     reaction. A(T) is Arrhenius. k is the phase's contact-loss rate (:class:`ContactLoss`):
     the film leaves with its particles, so the film thickness c V_film / a on the connected
     particles (a falls at the same rate k) does not jump when particles disconnect; PyBaMM
@@ -58,9 +56,8 @@ class Decomposition(pybamm.sei.SEIGrowth):
         L = variables[f"Positive {self.reaction_name}thickness [m]"]
         U_on = pybamm.Parameter(n.phase_parameter(self.phase, n.DECOMPOSITION_ONSET))
         alpha = pybamm.Parameter(n.phase_parameter(self.phase, n.DECOMPOSITION_TRANSFER))
-        c_sat = pybamm.Parameter(n.phase_parameter(self.phase, n.INTERSTITIAL_SATURATION))
-        # c_0 E / (1 + c_0 E / c_sat) written without E alone: it spans 1e-30 to 1e30
-        c_int = 1 / (pybamm.exp(alpha * F * (dphi - U_on) / (R * T)) / phase.c_li_0 + 1 / c_sat)
+        drive = pybamm.maximum(1 - pybamm.exp(-F * (U_on - dphi) / (R * T)), 0)
+        c_int = phase.c_li_0 * pybamm.exp(-alpha * F * dphi / (R * T)) * drive
         j = -variables[n.LPSCL_LEFT] * arrhenius(phase.E_sei, T) * F * phase.D_li * c_int / L
         variables.update(self._get_standard_reaction_variables(j))
         return BaseSEI.get_coupled_variables(self, variables)

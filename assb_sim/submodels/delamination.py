@@ -49,7 +49,9 @@ class Delamination(pybamm.BaseSubModel):
         misfit = (1 + variables[n.COMPOSITE_STRAIN]) ** (1 / 3) - 1
         sigma = sigma_f * pybamm.tanh(E * misfit / sigma_f)
         G = pybamm.Parameter(n.DELAMINATION_FACTOR) * sigma**2 * self.param.p.L / E
-        Gamma = toughness(pybamm.Parameter(n.BINDER_ADHESION), variables[n.STACK_PRESSURE])
+        Gamma = toughness(
+            pybamm.Parameter(n.BINDER_ADHESION), pybamm.Parameter(n.COMPOSITE_ADHESION), variables[n.STACK_PRESSURE]
+        )
         variables.update(
             {
                 n.DELAMINATION_ENERGY: G,

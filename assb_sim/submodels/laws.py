@@ -31,12 +31,17 @@ def arrhenius(activation_energy: pybamm.Symbol, T: pybamm.Symbol) -> pybamm.Symb
     return pybamm.exp(activation_energy / pybamm.constants.R * (1 / T_REF - 1 / T))
 
 
-def toughness(binder_energy: pybamm.Symbol, pressure: pybamm.Symbol) -> pybamm.Symbol:
-    """Gamma = G_b(T) + P delta: the binder's measured fracture energy (SAICAS force per
-    width, N/m = J/m2) at the cell's temperature, plus the work the stack pressure does
-    against an opening of length delta."""
-    return binder_energy * binder_temperature_factor() + pybamm.maximum(pressure, 0) * pybamm.Parameter(
-        n.OPENING_LENGTH
+def toughness(measured: pybamm.Symbol, composite: pybamm.Symbol, pressure: pybamm.Symbol) -> pybamm.Symbol:
+    """Gamma = G_0 + (G_m - G_0) f(T) + P delta: the measured SAICAS fracture energy G_m
+    (force per width, N/m = J/m2) is the composite's own G_0 (LPSCl necks, contact with the
+    foil: the NBR binders' SAICAS value extrapolated to zero peel strength) plus the binder's
+    share, which alone shifts with temperature (f, :func:`binder_temperature_factor`); plus
+    the work the stack pressure does against an opening of length delta."""
+    G_0 = pybamm.minimum(measured, composite)
+    return (
+        G_0
+        + (measured - G_0) * binder_temperature_factor()
+        + pybamm.maximum(pressure, 0) * pybamm.Parameter(n.OPENING_LENGTH)
     )
 
 
