@@ -85,6 +85,22 @@ def test_electrochemistry_reduces_to_pybamms_in_its_limits():
     np.testing.assert_allclose(ours, plain, rtol=1e-5)
 
 
+def test_a_frozen_crystalline_core_is_pybamms_composite_with_less_si():
+    """With the front stopped (v_0 = 0) the crystalline core is inert: the model is PyBaMM's
+    composite whose Si holds only its amorphous share, c_max -> (1 - chi_0) c_max. Checks
+    the amorphous-share stoichiometry in the OCP, the exchange current and the initial state."""
+    design = load_cell_design()
+    values = parameter_values(design)
+    frozen = {n.SI_INITIAL_CRYSTALLINE: 0.5, n.SI_FRONT_VELOCITY: 0.0}
+    values.update(PLAIN_ELECTROCHEMISTRY | frozen, strict=True)
+    given = inputs(design, UNITY_COVERAGE) | {n.SET_PRESSURE: 1e12}
+    ours = _capacities(half_cell_model("SPMe", mechanics=False), values, given)
+    c_max = n.phase_parameter(n.SILICON, n.MAX_CONCENTRATION)
+    values.update({c_max: 0.5 * values[c_max]})
+    plain = _capacities(plain_composite_model("SPMe", side_reaction=True), values, given)
+    np.testing.assert_allclose(ours, plain, rtol=1e-5)
+
+
 def test_confinement_independent_isolation_does_not_depend_on_pressure():
     design = load_cell_design()
     values = parameter_values(design)
