@@ -522,15 +522,17 @@ def min_requirement(
         else:
             solved = sim.solve(the_binder.model_copy(update={f"{axis}_N_m": x}))
         metrics = flatten(solved.metrics)
-        if metrics.get(metric) is None:
+        if metrics.get(metric) is None and solved.complete:
             raise InputError(f"metric: {metric!r} is not produced by protocol {protocol_obj.name!r}")
-        evidence.append((x, float(metrics[metric])))
-        return float(metrics[metric])
+        # a run stopped before the metric's cycle (e.g. contact lost) misses the target: NaN
+        got = math.nan if metrics.get(metric) is None else float(metrics[metric])
+        evidence.append((x, got))
+        return got
 
     def result(x, bracket, message):
         return Requirement(the_binder.name, metric, target, axis, x, bracket, sorted(evidence), message)
 
-    if value(high) < target:
+    if not value(high) >= target:  # NaN (no value) misses too
         return result(None, None, f"not reached even at {axis} {high:g} {unit}")
     if value(low) >= target:
         return result(low, (low, low), f"already met at the lowest {axis} tried, {low:g} {unit}")

@@ -357,3 +357,24 @@ def test_a_protocol_overriding_the_given_design_says_so(tmp_path, capsys):
     assert "sets loading_mg_cm2 = 1.8 (the design given: 3.1)" in capsys.readouterr().out
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics[Metric.OVERRIDDEN]["loading_mg_cm2"] == {"given": 3.1, "used": 1.8}
+
+
+def test_min_pressure_reads_a_run_stopped_before_the_metric_as_a_miss(monkeypatch):
+    """Below 10 MPa the (stand-in) cell loses contact in cycle 1: no ICE, which is a miss,
+    not 'metric not produced by the protocol'."""
+    from types import SimpleNamespace
+
+    from assb_sim import sweeps
+
+    class Stopped:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def solve(self, binder, pressure_MPa=None):
+            ok = pressure_MPa >= 10
+            return SimpleNamespace(metrics={Metric.ICE: 0.8 if ok else None}, complete=ok)
+
+    monkeypatch.setattr(sweeps, "Simulator", Stopped)
+    found = sweeps.min_pressure("NBR-A", Metric.ICE, 0.75)
+    assert found.bracket[0] < 10 <= found.value < 10.3
+    assert any(v != v for _, v in found.evidence)  # the stopped runs are in the evidence as NaN
