@@ -47,15 +47,18 @@ def stop_on_sigint() -> Iterator[None]:
         if _STOP.is_set():
             raise KeyboardInterrupt
         _STOP.set()
+        pybamm.logger.disabled = True  # PyBaMM would log the refused step as an error
         print("assb-sim: stopping after the current step (Ctrl-C again to abort)", file=sys.stderr, flush=True)
 
     previous = signal.signal(signal.SIGINT, handler)
     _STOP.clear()
+    logger_was_disabled = pybamm.logger.disabled
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
         _STOP.clear()
+        pybamm.logger.disabled = logger_was_disabled
 
 
 def interrupted() -> bool:

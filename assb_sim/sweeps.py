@@ -42,7 +42,7 @@ from .metrics import Metric, check_metric, flatten
 from .parameters import read_yaml
 from .protocols import CellMode, GalvanostaticBlock, Protocol, load_protocol
 from .schema import Binder, InputError, ModelKind, _Strict, validate
-from .simulation import Simulator, protocol_design
+from .simulation import Simulator, interrupted, protocol_design, stop_on_sigint
 
 # axes that only change PyBaMM input parameters: one built model serves them all
 INPUT_AXES = ("binder", "pressure_MPa", *MEASURED, "cell")
@@ -406,8 +406,14 @@ def _execute(
         return
     workers = workers or os.cpu_count() or 1
     if workers == 1:
-        for point in todo:
-            yield solve_point(spec_json, point)
+        # Ctrl-C ends the point at its next step; that point is cut short, so it is not
+        # stored (a re-run solves it) and the sweep stops as a KeyboardInterrupt
+        with stop_on_sigint():
+            for point in todo:
+                solved = solve_point(spec_json, point)
+                if interrupted():
+                    raise KeyboardInterrupt
+                yield solved
         return
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(os.getpid(), quiet)) as pool:
         futures = [pool.submit(solve_point, spec_json, p) for p in todo]

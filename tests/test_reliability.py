@@ -20,7 +20,7 @@ from assb_sim import protocols, simulation
 from assb_sim.cli import main
 from assb_sim.metrics import Col, Metric
 from assb_sim.protocols import Protocol
-from assb_sim.sweeps import load_spec
+from assb_sim.sweeps import load_spec, load_sweep
 
 ONE = {"name": "one", "blocks": [{"role": "formation", "cycles": 1, "c_rate": 0.5}]}
 TWO = {"name": "two", "blocks": [{"role": "formation", "cycles": 2, "c_rate": 0.5}]}
@@ -216,6 +216,25 @@ def test_sigkill_of_a_sweep_leaves_no_worker_running(tmp_path):
     while any(_alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(w) for w in workers)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_stops_a_sweep_storing_only_finished_points(tmp_path, workers):
+    out = tmp_path / "s"
+    cmd = _cli("sweep", _yaml(tmp_path / "one.yaml", ONE), "--pressure", "10,20,30,40", "--workers", workers)
+    proc = subprocess.Popen([*cmd, "--quiet", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("points/*.parquet")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=120)[1].decode()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    stored = load_sweep(out)
+    assert 1 <= len(stored) < 4
+    assert set(stored["status"]) == {"ok"}  # the point cut short is not stored as a result
+    assert subprocess.run([*cmd, "--quiet", "--out", str(out)], capture_output=True, check=False).returncode == 0
+    assert len(load_sweep(out)) == 4
 
 
 def test_a_sweep_with_another_spec_is_refused_unless_extended(tmp_path, capsys):
