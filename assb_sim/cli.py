@@ -19,7 +19,7 @@ from pathlib import Path
 from .metrics import Col, Metric
 from .parameters import binder_names, load_cell_design, resource_dir
 from .protocols import CellMode, protocol_names
-from .schema import InputError, ModelKind, validate
+from .schema import InputError, ModelKind, validate, writable_dir
 from .sweeps import REQUIREMENT_AXES
 
 EXIT_BAD_INPUT = 2
@@ -331,8 +331,6 @@ def _run(args: argparse.Namespace) -> int:
     from .fitting import prediction_band
     from .simulation import INTERRUPTED, run, stop_on_sigint
 
-    if args.out:
-        check_out(args.out)  # before solving: a bad --out must not cost a whole simulation
     if args.quiet:
         from .sweeps import silence_pybamm
 
@@ -388,18 +386,6 @@ def _run(args: argparse.Namespace) -> int:
         print(no_band, file=sys.stderr)
         return EXIT_SOLVER_FAILURE
     return 0
-
-
-def check_out(out: Path) -> None:
-    """``--out`` is a directory this process can write (created if missing), or one line."""
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out: {out} is a file, not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as err:
-        raise InputError(f"--out: cannot write to {out} ({err.strerror or err})") from None
 
 
 def _fmt(v, sd: float | None = None) -> str:
@@ -476,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "list":
             _list()
             return 0
+        if args.command != "sweep" and getattr(args, "out", None) is not None:
+            writable_dir(args.out)  # before solving: a bad --out must not cost a whole simulation
         commands = {
             "run": _run,
             "sweep": _sweep,

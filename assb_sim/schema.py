@@ -7,7 +7,9 @@ needs is derived from them in :mod:`assb_sim.parameters`, never typed in by hand
 from __future__ import annotations
 
 import math
+import tempfile
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -148,3 +150,20 @@ def one_line(err: ValidationError) -> str:
         return f"{field}: must be finite (got {got!r})"
     shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
     return f"{field}: {first['msg']}{shown}"
+
+
+def writable_dir(path: Path, field: str = "--out") -> Path:
+    """``path`` as a directory this process can write (created if missing), or one line.
+
+    Checked before any work: a file, a path inside a file or an unwritable place must not
+    cost a whole simulation first."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{field}: {path} is a file, not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as err:
+        raise InputError(f"{field}: cannot write to {path} ({err.strerror or err})") from None
+    return path

@@ -41,7 +41,7 @@ from .binders import MEASURED, read_binder
 from .metrics import Metric, check_metric, flatten
 from .parameters import read_yaml
 from .protocols import CellMode, GalvanostaticBlock, Protocol, load_protocol
-from .schema import Binder, InputError, ModelKind, _Strict, validate
+from .schema import Binder, InputError, ModelKind, _Strict, validate, writable_dir
 from .simulation import Simulator, interrupted, protocol_design, stop_on_sigint
 
 # axes that only change PyBaMM input parameters: one built model serves them all
@@ -206,7 +206,6 @@ def _locked(root: Path) -> Iterator[None]:
     time, so two sweeps cannot interleave their specs and points."""
     import fcntl
 
-    root.mkdir(parents=True, exist_ok=True)
     with open(root / ".lock", "a+") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -329,9 +328,7 @@ def run_sweep(
     load_protocol(spec.protocol)  # unknown names stop here, before any work
     for point in spec.points():
         _point_binder(point)  # unknown binders and bad properties stop here too
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"out: {out} is a file, not a directory")
+    out = writable_dir(out, "out")
     with _locked(out):
         if (out / "spec.yaml").is_file():
             spec = merged_spec(load_spec(out / "spec.yaml"), spec, out, extend=extend)

@@ -353,16 +353,18 @@ def test_oversized_and_deeply_nested_yaml_are_refused_quickly(tmp_path, capsys):
         assert needle in err
 
 
+@pytest.mark.parametrize("command", ["run", "sweep", "validate"])
 @pytest.mark.parametrize("where", ["file", "inside-file", "unwritable"])
-def test_bad_out_is_refused_before_solving(tmp_path, capsys, monkeypatch, where):
+def test_bad_out_is_refused_before_solving(tmp_path, capsys, monkeypatch, where, command):
     a_file = tmp_path / "f"
     a_file.write_text("")
     out = {"file": a_file, "inside-file": a_file / "sub", "unwritable": Path("/proc/assb-sim-out")}[where]
-    monkeypatch.setattr(simulation, "run", lambda *a, **k: pytest.fail("solved before checking --out"))
-    assert main(["run", "formation", "--out", str(out)]) == 2
+    monkeypatch.setattr(simulation.Simulator, "solve", lambda *a, **k: pytest.fail("solved before checking --out"))
+    args = {"run": ["run", "formation"], "sweep": ["sweep", "formation", "--workers", "1"], "validate": ["validate"]}
+    assert main([*args[command], "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
-    assert err.startswith("assb-sim: error: --out:")
+    assert err.startswith(("assb-sim: error: --out:", "assb-sim: error: out:"))
 
 
 # --- item 7: overrides are said --------------------------------------------------------------------
