@@ -174,7 +174,8 @@ def run(
     design = protocol_design(protocol, design, temperature_C=temperature_C, pressure_MPa=pressure_MPa)
     result = Simulator(protocol, design, model).solve(binder, cell=cell, progress=progress)
     if given is not None:
-        result.overridden = protocol_overrides(given, design)
+        explicit = {"temperature_C": temperature_C, "stack_pressure_MPa": pressure_MPa}
+        result.overridden = {k: v for k, v in protocol_overrides(given, design).items() if explicit.get(k) is None}
         result.metrics[Metric.OVERRIDDEN] = {k: {"given": g, "used": u} for k, (g, u) in result.overridden.items()}
     return result
 
@@ -205,8 +206,8 @@ def protocol_design(
 
 
 def protocol_overrides(given: CellDesign, used: CellDesign) -> dict[str, tuple[float, float]]:
-    """Conditions of the ``given`` design that the protocol replaced in ``used``: the
-    user set them, so the replacement is said, never silent."""
+    """Conditions of the ``given`` design that differ in ``used`` (the protocol's, unless
+    given as arguments): the user set them, so the replacement is said, never silent."""
     pairs = {
         "temperature_C": (given.temperature_C, used.temperature_C),
         "stack_pressure_MPa": (given.stack_pressure_MPa, used.stack_pressure_MPa),

@@ -74,6 +74,19 @@ def test_cc_capacity_limit_stops_with_a_physical_reason_and_null_metrics(monkeyp
     assert result.cycles.empty
 
 
+def test_a_run_without_a_finished_cycle_writes_null_metrics(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(protocols, "CC_CAPACITY_LIMIT", 0.3)
+    monkeypatch.setattr(simulation, "CC_CAPACITY_LIMIT", 0.3)
+    out = tmp_path / "out"
+    assert main(["run", _yaml(tmp_path / "one.yaml", ONE), "--model", "SPMe", "--quiet", "--out", str(out)]) == 1
+    assert "0/1 cycles" in capsys.readouterr().out
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics[Metric.CYCLES_COMPLETED] == 0
+    assert metrics[Metric.FIRST_DELITHIATION] is None
+    assert metrics[Metric.ICE] is None
+    assert "capacity limit" in metrics[Metric.FAILURE]
+
+
 # --- items 2 and 4: partial results and Ctrl-C ---------------------------------------------------
 
 
@@ -378,6 +391,11 @@ def test_a_protocol_overriding_the_given_design_says_so(tmp_path, capsys):
     assert "sets loading_mg_cm2 = 1.8 (the design given: 3.1)" in capsys.readouterr().out
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics[Metric.OVERRIDDEN]["loading_mg_cm2"] == {"given": 3.1, "used": 1.8}
+    # a condition given on the command line is the user's own choice: nothing to say
+    assert main(["run", protocol, "--design", design, "--model", "SPMe", "--quiet", "--pressure", "30"]) == 0
+    said = capsys.readouterr().out
+    assert "stack_pressure_MPa" not in said
+    assert "loading_mg_cm2 = 1.8" in said
 
 
 def test_min_pressure_reads_a_run_stopped_before_the_metric_as_a_miss(monkeypatch):
