@@ -330,11 +330,8 @@ def _run(args: argparse.Namespace) -> int:
 
     from .fitting import prediction_band
     from .simulation import INTERRUPTED, run, stop_on_sigint
+    from .sweeps import quieted
 
-    if args.quiet:
-        from .sweeps import silence_pybamm
-
-        silence_pybamm()
     design = load_cell_design(args.design) if args.design else None
     case = {
         "binder": _binder(args),
@@ -343,7 +340,7 @@ def _run(args: argparse.Namespace) -> int:
         "temperature_C": args.temperature,
         "cell": args.cell,
     }
-    with stop_on_sigint():
+    with stop_on_sigint(), quieted(args.quiet):
         try:
             result = run(args.protocol, model=args.model, progress=not args.quiet, **case)
         except pybamm.SolverError as err:

@@ -120,7 +120,8 @@ class _Monitor(pybamm.callbacks.Callback):
             limit = CC_CAPACITY_LIMIT * self._reference_mAh_g
             self._record(
                 f"did not reach the cut-off voltage within the capacity limit ({limit:.0f} mAh/g, "
-                f"{CC_CAPACITY_LIMIT:g}x the C-rate's reference): a side reaction takes the current"
+                f"{CC_CAPACITY_LIMIT:g}x the C-rate's reference): more than the electrode can take, "
+                "a side reaction carries the current"
             )
         else:
             self._record(f"step did not finish within {logs['step duration']} s")
@@ -173,10 +174,10 @@ def run(
     given = design
     design = protocol_design(protocol, design, temperature_C=temperature_C, pressure_MPa=pressure_MPa)
     result = Simulator(protocol, design, model).solve(binder, cell=cell, progress=progress)
-    if given is not None:
+    if given is not None:  # the paper's design is no choice of the user's: only a given one is compared
         explicit = {"temperature_C": temperature_C, "stack_pressure_MPa": pressure_MPa}
         result.overridden = {k: v for k, v in protocol_overrides(given, design).items() if explicit.get(k) is None}
-        result.metrics[Metric.OVERRIDDEN] = {k: {"given": g, "used": u} for k, (g, u) in result.overridden.items()}
+    result.metrics[Metric.OVERRIDDEN] = {k: {"given": g, "used": u} for k, (g, u) in result.overridden.items()}
     return result
 
 

@@ -19,7 +19,6 @@ import ctypes
 import hashlib
 import itertools
 import json
-import logging
 import math
 import os
 import signal
@@ -341,7 +340,7 @@ def run_sweep(
         bar = _progress_bar(state) if progress else None
         spec_json = spec.model_dump_json()
         try:
-            with _quieted(quiet):
+            with quieted(quiet):
                 for row, cycles in _execute(spec_json, todo, workers, scheduler, quiet):
                     store.write(row, cycles)
                     state.record(row)
@@ -360,17 +359,24 @@ def silence_pybamm() -> None:
 
     warnings.simplefilter("ignore")
     pybamm.set_logging_level("ERROR")
-    logging.getLogger("pybamm").setLevel(logging.ERROR)
 
 
 @contextlib.contextmanager
-def _quieted(quiet: bool) -> Iterator[None]:
+def quieted(quiet: bool = True) -> Iterator[None]:
+    """Within: :func:`silence_pybamm` if ``quiet``; the warning filters and PyBaMM's log
+    level are restored after."""
     if not quiet:
         yield
         return
-    with warnings.catch_warnings():
-        silence_pybamm()
-        yield
+    import pybamm
+
+    level = pybamm.logger.level
+    try:
+        with warnings.catch_warnings():
+            silence_pybamm()
+            yield
+    finally:
+        pybamm.logger.setLevel(level)
 
 
 def _worker_init(parent: int, quiet: bool) -> None:

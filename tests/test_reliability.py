@@ -417,3 +417,21 @@ def test_min_pressure_reads_a_run_stopped_before_the_metric_as_a_miss(monkeypatc
     found = sweeps.min_pressure("NBR-A", Metric.ICE, 0.75)
     assert found.bracket[0] < 10 <= found.value < 10.3
     assert any(v != v for _, v in found.evidence)  # the stopped runs are in the evidence as NaN
+
+
+def test_quiet_run_prints_only_its_own_lines(tmp_path):
+    """A run PyBaMM finds infeasible: it logs a warning, which --quiet silences."""
+    code = (
+        "import sys, assb_sim.protocols as p, assb_sim.simulation as s\n"
+        "p.CC_CAPACITY_LIMIT = s.CC_CAPACITY_LIMIT = 0.3\n"
+        "from assb_sim.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    args = [sys.executable, "-c", code, "run", _yaml(tmp_path / "one.yaml", ONE), "--model", "SPMe"]
+    loud = subprocess.run(args, capture_output=True, text=True, check=False)
+    assert loud.returncode == 1
+    assert "infeasible" in loud.stderr
+    quiet = subprocess.run([*args, "--quiet"], capture_output=True, text=True, check=False)
+    assert quiet.returncode == 1
+    assert quiet.stderr.strip().splitlines() == [loud.stderr.strip().splitlines()[-1]]  # the partial-result line
+    assert quiet.stderr.startswith("assb-sim: partial result")
