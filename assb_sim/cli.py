@@ -1,25 +1,31 @@
 """``assb-sim`` command line: run protocols, list what is available.
 
 Bad input exits 2 with one line naming the field and value; a solver failure exits 1
-after writing the partial results it flags.
+after writing the partial results it flags; Ctrl-C exits 130, a run keeping its finished
+cycles as a partial result.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
+import tempfile
+import uuid
 from pathlib import Path
 
-from .metrics import Metric
+from .metrics import Col, Metric
 from .parameters import binder_names, load_cell_design, resource_dir
 from .protocols import CellMode, protocol_names
-from .schema import InputError, ModelKind, validate
+from .schema import InputError, ModelKind, validate, writable_dir
 from .sweeps import REQUIREMENT_AXES
 
 EXIT_BAD_INPUT = 2
 EXIT_SOLVER_FAILURE = 1
 EXIT_NOT_REACHED = 3  # min-pressure/-cohesion/-adhesion: the target is not met within the range tried
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 
 
 class _Parser(argparse.ArgumentParser):
@@ -87,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--design", type=Path, metavar="FILE", help="cell design YAML (default: the paper's)")
     run.add_argument("--out", type=Path, metavar="DIR", help="write metrics.json, cycles.csv and PNGs")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--quiet", action="store_true", help="no progress bar, no PyBaMM warnings")
     run.add_argument("--band", action="store_true", help="add <metric>_sd from the fit's covariance (p + 1 more runs)")
     sub.add_parser("list", help="list protocols, binders and parameter sets")
 
@@ -112,7 +118,10 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--workers", type=int, metavar="N", help="parallel processes (default: all cores)")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler tcp://host:port, or 'local'")
     sweep.add_argument("--out", type=Path, required=True, metavar="DIR", help="results store (re-run to resume)")
-    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.add_argument(
+        "--extend", action="store_true", help="add these points to a store holding another spec (axes merged)"
+    )
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar, no PyBaMM warnings")
 
     val = sub.add_parser(
         "validate", help="model vs the paper's numbers: report.md and figures; exit 1 on a miss not listed as known"
@@ -202,7 +211,15 @@ def _sweep(args: argparse.Namespace) -> int:
     spec = validate(SweepSpec, data)
     if any(getattr(args, option) is not None for option in _BINDER_OPTIONS):
         print(f"binder properties not given are those of {', '.join(spec.binder)}")
-    df = run_sweep(spec, args.out, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
+    df = run_sweep(
+        spec,
+        args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
+        extend=args.extend,
+        quiet=args.quiet,
+    )
     failed = int((df["status"] == "failed").sum())
     print(
         f"{len(df)} points in {args.out}/ ({failed} failed); figures: "
@@ -315,7 +332,8 @@ def _run(args: argparse.Namespace) -> int:
     import pybamm
 
     from .fitting import prediction_band
-    from .simulation import run
+    from .simulation import INTERRUPTED, run, stop_on_sigint
+    from .sweeps import quieted
 
     design = load_cell_design(args.design) if args.design else None
     case = {
@@ -325,13 +343,20 @@ def _run(args: argparse.Namespace) -> int:
         "temperature_C": args.temperature,
         "cell": args.cell,
     }
-    try:
-        result = run(args.protocol, model=args.model, progress=not args.quiet, **case)
-    except pybamm.SolverError as err:
-        print(f"assb-sim: solver failed: {err}", file=sys.stderr)
-        return EXIT_SOLVER_FAILURE
+    with stop_on_sigint(), quieted(args.quiet):
+        try:
+            result = run(args.protocol, model=args.model, progress=not args.quiet, **case)
+        except pybamm.SolverError as err:
+            if INTERRUPTED in str(err):
+                print("assb-sim: interrupted before the first step finished; nothing written", file=sys.stderr)
+                return EXIT_INTERRUPTED
+            print(f"assb-sim: solver failed: {err}", file=sys.stderr)
+            return EXIT_SOLVER_FAILURE
+    stopped = result.failure is not None and result.failure.reason == INTERRUPTED
+    for name, (given, used) in result.overridden.items():
+        print(f"note: protocol {result.protocol.name!r} sets {name} = {used:g} (the design given: {given:g})")
     band, no_band = {}, None
-    if args.band:
+    if args.band and not stopped:
         try:
             band = prediction_band(args.protocol, model=args.model, **case)
         except (InputError, RuntimeError) as err:  # the run's own results are still written
@@ -343,9 +368,17 @@ def _run(args: argparse.Namespace) -> int:
         f"{result.protocol.name}: {m[Metric.CYCLES_COMPLETED]}/{m[Metric.CYCLES_PLANNED]} cycles in "
         f"{result.elapsed_s:.1f} s; " + ", ".join(f"{k} = {_fmt(v, m.get(f'{k}_sd'))}" for k, v in summary.items())
     )
+    if m[Metric.CV_TIME_LIMITED]:
+        print(
+            f"note: {m[Metric.CV_TIME_LIMITED]} CV hold(s) ended on the time limit before the current cut-off "
+            f"(column {Col.CV_TIME_LIMITED} of cycles.csv)"
+        )
     if args.out:
-        _write(result, args.out)
+        write_run(result, args.out)
         print(f"results in {args.out}/")
+    if stopped:
+        print(f"assb-sim: interrupted; {m[Metric.CYCLES_COMPLETED]} finished cycle(s) kept as a partial result")
+        return EXIT_INTERRUPTED
     if result.failure:
         print(f"assb-sim: partial result, {result.failure}", file=sys.stderr)
         return EXIT_SOLVER_FAILURE
@@ -361,24 +394,63 @@ def _fmt(v, sd: float | None = None) -> str:
     return f"{v:.4g}" if sd is None else f"{v:.4g} ± {sd:.2g}"
 
 
-def _write(result, out: Path) -> None:
+_STAGING = ".assb-sim-partial-"  # a run being written; left only by a kill
+
+
+def write_run(result, out: Path) -> list[str]:
+    """Write a run's files into ``out`` so that it never mixes two runs.
+
+    Everything is written into a staging folder first. Then the previous run's files go,
+    its ``metrics.json`` first, and the new ones move in with ``metrics.json`` last: at
+    any moment a kill leaves either the old run, or files without ``metrics.json``, or
+    the new run. ``metrics.json`` and ``run.json`` carry the run's ``run_id``; ``run.json``
+    lists the run's files, so that the next run removes exactly those.
+    """
     from . import __version__
     from .plotting import save_run_figures
 
     out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps(result.metrics, indent=2) + "\n")
+    for stale in out.glob(f"{_STAGING}*"):  # a killed write's staging folder
+        shutil.rmtree(stale, ignore_errors=True)
+    run_id = uuid.uuid4().hex[:12]
+    stage = Path(tempfile.mkdtemp(prefix=_STAGING, dir=out))
+    metrics = {"run_id": run_id, **result.metrics}
+    (stage / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    result.cycles.to_csv(stage / "cycles.csv", index=False)
+    save_run_figures(result, stage)
+    files = [*sorted(p.name for p in stage.iterdir()), "run.json"]
     # what was run: a custom binder's measured properties, the cell and its conditions
     case = {
+        "run_id": run_id,
         "assb_sim_version": __version__,
         "protocol": result.protocol.name,
         "model": result.model.value,
         "cell": result.cell.value,
         "binder": result.binder.model_dump(),
         "design": result.design.model_dump(),
+        "files": files,
     }
-    (out / "run.json").write_text(json.dumps(case, indent=2) + "\n")
-    result.cycles.to_csv(out / "cycles.csv", index=False)
-    save_run_figures(result, out)
+    (stage / "run.json").write_text(json.dumps(case, indent=2) + "\n")
+    for name in ["metrics.json", *_previous_files(out)]:
+        (out / name).unlink(missing_ok=True)
+    for name in sorted(files, key=lambda f: f == "metrics.json"):
+        os.replace(stage / name, out / name)
+    stage.rmdir()
+    return files
+
+
+def _previous_files(out: Path) -> list[str]:
+    """The files of the run ``out`` holds: its manifest, else (a run of an earlier version,
+    without one) the names a run writes; none if ``out`` holds no run."""
+    if not (out / "run.json").is_file():
+        return []
+    try:
+        listed = json.loads((out / "run.json").read_text()).get("files")
+    except (OSError, ValueError, AttributeError):
+        listed = None
+    if isinstance(listed, list):
+        return [Path(str(f)).name for f in listed]
+    return ["run.json", "cycles.csv", *(p.name for p in out.glob("*.png"))]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -390,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "list":
             _list()
             return 0
+        if args.command != "sweep" and getattr(args, "out", None) is not None:
+            writable_dir(args.out)  # before solving: a bad --out must not cost a whole simulation
         commands = {
             "run": _run,
             "sweep": _sweep,
@@ -403,6 +477,10 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as err:
         print(f"assb-sim: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # a second Ctrl-C in a run, or one in a sweep (its points are stored)
+        what = "re-run to resume" if args.command == "sweep" else "nothing more written"
+        print(f"assb-sim: interrupted; {what}", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

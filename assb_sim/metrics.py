@@ -15,7 +15,7 @@ import pybamm
 
 from . import names as n
 from .parameters import CellGeometry, F
-from .protocols import Protocol, Role
+from .protocols import GalvanostaticBlock, Protocol, Role
 from .schema import InputError
 
 if TYPE_CHECKING:
@@ -62,6 +62,8 @@ class Col:
     DP_PER_CAPACITY = "pressure_change_per_capacity_MPa_per_mAh_cm2"
     DP_ACCUMULATED = "accumulated_pressure_change_MPa_per_mAh_cm2"
     END_TIME = "end_time_h"
+    # the CV hold ended on its time limit (GalvanostaticBlock.cv_limit_h), not on the current
+    CV_TIME_LIMITED = "cv_hold_time_limited"
 
 
 class Curve:
@@ -110,10 +112,13 @@ class Metric:
     DELAMINATED_FINAL = "delaminated_fraction_final"
     VOID_THICKENING_FINAL = "void_thickening_final_um"
     TRAPPED_LI_FINAL = "trapped_li_final_mAh_g"
+    CV_TIME_LIMITED = "cv_holds_time_limited"  # how many cycles' CV holds ended on the time limit
     CYCLES_COMPLETED = "cycles_completed"
     CYCLES_PLANNED = "cycles_planned"
     COMPLETE = "complete"
     FAILURE = "failure"
+    # conditions of the user's design that the protocol replaced: {field: {given, used}}
+    OVERRIDDEN = "overridden_by_protocol"
     # labels of the run, not numbers
     LABELS = ("binder", "protocol", "model", "cell")
 
@@ -214,6 +219,13 @@ def cycle_table(
             charge[f"{d}_uptake"] += delta[n.UPTAKE_STATE] * F
             dp[d] += delta[n.STACK_PRESSURE] / 1e6
         lith, delith = charge["lith_total"], charge["delith_total"]
+        # the hold is a galvanostatic cycle's second step; PyBaMM ends it on "final time"
+        # when its duration (the time limit) ran out before the current cut-off
+        time_limited = (
+            isinstance(block, GalvanostaticBlock)
+            and len(cycle.steps) > 1
+            and cycle.steps[1].termination == "final time"
+        )
         end = {name: float(values[offset - 1]) for name, values in data.items()}
         trapped = sum(end[n.trapped_lithium(p)] for p in n.PHASES)
         rows.append(
@@ -253,6 +265,7 @@ def cycle_table(
                 Col.DP_DELITHIATION: _per(dp["delith"], geo.mAh_cm2(delith)),
                 Col.DP_PER_CAPACITY: _per(sum(dp.values()), geo.mAh_cm2(lith)),
                 Col.END_TIME: cycle.t[-1] / 3600,
+                Col.CV_TIME_LIMITED: time_limited,
             }
         )
         window = slice(first, offset)
@@ -343,6 +356,7 @@ def metrics(result: RunResult) -> dict:
         "binder": result.binder.name,
         "protocol": protocol.name,
         "model": result.model.value,
+        Metric.CV_TIME_LIMITED: 0 if df.empty else int(df[Col.CV_TIME_LIMITED].sum()),
         Metric.CYCLES_COMPLETED: len(df),
         Metric.CYCLES_PLANNED: protocol.n_cycles,
         Metric.COMPLETE: result.complete,
@@ -382,7 +396,7 @@ def flatten(metrics: dict) -> dict:
     for key, value in metrics.items():
         if isinstance(value, dict):
             flat.update({f"{key}_{k}": v for k, v in value.items()})
-        elif key not in Metric.LABELS:
+        elif key not in (*Metric.LABELS, Metric.OVERRIDDEN):
             flat[key] = value
     return flat
 

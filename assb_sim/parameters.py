@@ -56,13 +56,23 @@ class Entry(_Strict):
     unit: str = ""
 
 
+# input files are a few kB: a larger one is a mistake, refused before it is read
+MAX_YAML_BYTES = 1_000_000
+
+
 def read_yaml(path: Path) -> object:
-    """Parse a YAML file, reporting unreadable or malformed files in one line."""
+    """Parse a YAML file, reporting unreadable, oversized, too deeply nested or malformed
+    files in one line."""
     try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise InputError(f"{path}: {size} bytes, larger than the {MAX_YAML_BYTES} bytes an input file may have")
         return yaml.safe_load(path.read_text())
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror})") from None
-    except yaml.YAMLError as err:
+    except RecursionError:
+        raise InputError(f"{path}: nested too deeply to be an input file") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: malformed YAML ({str(err).splitlines()[0]})") from None
 
 
