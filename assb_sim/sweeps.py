@@ -15,6 +15,7 @@ import itertools
 import json
 import math
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -334,6 +335,7 @@ def _execute_dask(spec_json: str, todo: list[dict], workers: int | None, schedul
 DEFAULT_PROTOCOL = {
     Metric.CYCLE_RETENTION: "paper",
     Metric.MEAN_CE: "paper",
+    Metric.MEDIAN_CE: "paper",
     f"{Metric.RATE_RETENTION}_1.5C": "rate",
 }
 
@@ -374,6 +376,7 @@ def min_requirement(
     low: float | None = None,
     high: float | None = None,
     rel_tol: float = 0.02,
+    progress: bool = False,
 ) -> Requirement:
     """Bisect for the least ``axis`` value (pressure [MPa], cohesion or adhesion [N/m]) at
     which ``metric >= target``; a binder property is searched at ``pressure_MPa``.
@@ -381,7 +384,8 @@ def min_requirement(
     Relies on the metric rising along the axis, which the model's laws guarantee for
     capacity, ICE and retention (tested); every evaluation is returned as evidence so the
     monotonicity can be checked. Pressure is bisected in log (``high / low`` to 1 +
-    ``rel_tol``), a binder property linearly (to ``rel_tol`` of the range).
+    ``rel_tol``), a binder property linearly (to ``rel_tol`` of the range). ``progress``:
+    a line per evaluation on stderr (each is a whole run: minutes for the paper protocol).
     """
     if axis not in REQUIREMENT_AXES:
         raise InputError(f"axis: must be one of {', '.join(REQUIREMENT_AXES)} (got {axis!r})")
@@ -412,6 +416,13 @@ def min_requirement(
         if metrics.get(metric) is None:
             raise InputError(f"metric: {metric!r} is not produced by protocol {protocol_obj.name!r}")
         evidence.append((x, float(metrics[metric])))
+        if progress:
+            print(
+                f"  run {len(evidence)}: {axis} {x:.4g} {unit}: {metric} = {metrics[metric]:.4g} "
+                f"({solved.elapsed_s:.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
         return float(metrics[metric])
 
     def result(x, bracket, message):

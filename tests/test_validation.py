@@ -69,3 +69,29 @@ def test_validate_meets_every_target_not_listed_as_a_known_miss(tmp_path):
     assert "unexpected misses: none" in report
     for figure in ("first_cycle_profiles", "capacity_shares", "capacity_ice_vs_pressure", "rate_and_cycling"):
         assert (tmp_path / f"{figure}.png").stat().st_size > 10_000, figure
+
+
+def test_report_gives_the_papers_mean_ce_with_the_median_beside(tmp_path):
+    """The first 0.3 C cycle after the 1.5 C block returns stranded charge (CE > 1) and
+    lifts the mean; the report names the paper's statistic and shows the median."""
+    import numpy as np
+
+    import assb_sim
+    from assb_sim.metrics import Col, Metric
+    from assb_sim.validation import Validation, _ce_statistics
+
+    short = tmp_path / "paper-short.yaml"
+    short.write_text(
+        "name: paper-short\nblocks:\n  - {role: formation, cycles: 1, c_rate: 0.15}\n"
+        "  - {role: rate, cycles: 1, c_rate: 1.5}\n  - {role: cycling, cycles: 3, c_rate: 0.3}\n"
+    )
+    result = assb_sim.run(str(short), model="SPMe", binder="NBR-T", pressure_MPa=16)
+    ce = result.cycles.loc[result.cycles[Col.ROLE] == "cycling", Col.CE].to_numpy()
+    assert ce[0] > 1 > np.median(ce)  # the recovery cycle
+    assert result.metrics[Metric.MEDIAN_CE] == pytest.approx(np.median(ce))
+    assert result.metrics[Metric.MEAN_CE] > result.metrics[Metric.MEDIAN_CE]
+    validation = Validation(pd.DataFrame(), pd.DataFrame(), {("paper", "NBR-T", 16, 60): result})
+    text = "\n".join(_ce_statistics(validation))
+    assert "mean CE (paper's statistic) | median CE" in text
+    row = f"| NBR-T | 16 | {np.mean(ce):.4f} | {np.median(ce):.4f} | {ce.max():.3f} (3) |"
+    assert row in text
