@@ -67,6 +67,7 @@ def test_list_names_protocols_and_binders(capsys):
     text = capsys.readouterr().out
     assert "formation" in text
     assert "NBR-A" in text
+    assert "for thick or cold electrodes and high rates use the DFN" in text  # when the model choice matters
 
 
 def _write(tmp_path, name, text):
