@@ -95,3 +95,33 @@ def test_report_gives_the_papers_mean_ce_with_the_median_beside(tmp_path):
     assert "mean CE (paper's statistic) | median CE" in text
     row = f"| NBR-T | 16 | {np.mean(ce):.4f} | {np.median(ce):.4f} | {ce.max():.3f} (3) |"
     assert row in text
+
+    # the figure: the paper's retentions as points, every cycle's CE inside the axis
+    from assb_sim.plotting import _figure_cycling
+
+    validation.table = load_targets()
+    fig = _figure_cycling(validation)
+    capacity, ce_axis = fig.axes[1], fig.axes[3]  # the 16 MPa column
+    hollow = [line for line in capacity.get_lines() if line.get_marker() == "D" and line.get_mfc() == "none"]
+    assert len(hollow) == 1
+    assert len(hollow[0].get_xdata()) == 2  # 1.5 C retention and 100-cycle retention
+    low, high = ce_axis.get_ylim()
+    all_ce = 100 * result.cycles[Col.CE]
+    assert low < all_ce.min() < all_ce.max() < high  # first cycle and the recovery cycle shown
+
+
+def test_capacity_ice_figure_has_units_and_keeps_equal_paper_points_apart():
+    from assb_sim.plotting import _figure_pressure
+    from assb_sim.validation import Validation
+
+    fig = _figure_pressure(Validation(load_targets(), pd.DataFrame(), {}))
+    capacity, ice = fig.axes
+    assert capacity.get_ylabel() == "1st delithiation capacity [mAh g$^{-1}$]"
+    assert ice.get_ylabel() == "Initial coulombic efficiency [%]"
+    at_80 = [
+        (line.get_marker(), line.get_markersize())
+        for line in ice.get_lines()
+        if 80 in list(line.get_xdata()) and line.get_mfc() == "none"
+    ]
+    assert len(at_80) == 2  # NBR-A and NBR-T both quote 77 % at 80 MPa
+    assert at_80[0] != at_80[1]
