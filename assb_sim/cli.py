@@ -341,7 +341,7 @@ def _list() -> None:
     print("parameter sets: " + ", ".join(sets))
     print(
         "models:         DFN (default of run, validate) resolves depth and particle radius; SPMe (default of "
-        "sweep, min-*) is ~3x faster. For the paper's thin electrode (3.1 mg/cm2, 60 degC) they agree to 3-4 "
+        "sweep, min-*) is 2-3x faster. For the paper's thin electrode (3.1 mg/cm2, 60 degC) they agree to 3-4 "
         "significant figures; for thick or cold electrodes and high rates use the DFN (numbers: docs/model.md, "
         "section 6)"
     )
