@@ -306,3 +306,19 @@ def test_requirement_searches_refuse_what_would_give_a_wrong_answer(extra, messa
     """Each of these once ran and answered (exit 0) with a meaningless bracket."""
     assert main(["min-cohesion", "--pressure", "2", *extra]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_default_report_folders_stay_out_of_the_checkout():
+    """`validate`, `fit` and `cross-validate` without --out write under the git-ignored
+    out/; the README's former report/ is ignored too."""
+    from pathlib import Path
+
+    from assb_sim.cli import _parser
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    outs = [_parser().parse_args([command]).out for command in ("validate", "fit", "cross-validate")]
+    for out in [*outs, Path("report")]:
+        check = subprocess.run(["git", "check-ignore", "-q", str(out / "report.md")], cwd=root, check=False)
+        assert check.returncode == 0, out
