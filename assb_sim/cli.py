@@ -16,7 +16,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from .metrics import Col, Metric
+from .metrics import Col, Metric, flatten
 from .parameters import binder_names, load_cell_design, resource_dir
 from .protocols import CellMode, protocol_names
 from .schema import InputError, ModelKind, validate, writable_dir
@@ -29,8 +29,21 @@ EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, **kwargs):
+        super().__init__(formatter_class=_DefaultsShown, **kwargs)
+
     def error(self, message: str):  # one line, no usage block
         self.exit(EXIT_BAD_INPUT, f"assb-sim: error: {message}\n")
+
+
+class _DefaultsShown(argparse.HelpFormatter):
+    """``--help`` says every default: a given one, or what None and a flag mean."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        help_ = action.help or ""
+        if "default" in help_ or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+            return help_
+        return f"{help_} (default: %(default)s)"
 
 
 def _model_kind(text: str) -> str:
@@ -83,37 +96,53 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="simulate a protocol on the graphite/Si half cell")
     run.add_argument("protocol", help=f"protocol name ({', '.join(protocol_names())}) or YAML file")
     _add_binder_options(run)
-    run.add_argument("--pressure", type=float, metavar="MPA", help="stack pressure [MPa]")
-    run.add_argument("--temperature", type=float, metavar="C", help="temperature [degC]")
+    paper = load_cell_design()
+    run.add_argument(
+        "--pressure",
+        type=float,
+        metavar="MPA",
+        help=f"stack pressure [MPa] (default: the protocol's, else the paper's {paper.stack_pressure_MPa:g})",
+    )
+    run.add_argument(
+        "--temperature",
+        type=float,
+        metavar="C",
+        help=f"temperature [degC] (default: the protocol's, else the paper's {paper.temperature_C:g})",
+    )
     run.add_argument("--model", default="DFN", type=_model_kind, choices=models, help="DFN or SPMe")
     run.add_argument(
         "--cell",
         choices=[c.value for c in CellMode],
         help="cell mode (default: the protocol's, else constant-pressure)",
     )
-    run.add_argument("--design", type=Path, metavar="FILE", help="cell design YAML (default: the paper's)")
-    run.add_argument("--out", type=Path, metavar="DIR", help="write metrics.json, cycles.csv and PNGs")
+    run.add_argument(
+        "--design", type=Path, metavar="FILE", help="cell YAML holding what differs from the paper's cell (default: it)"
+    )
+    run.add_argument(
+        "--out", type=Path, metavar="DIR", help="write metrics.json, run.json, cycles.csv, figures (default: none)"
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar, no PyBaMM warnings")
     run.add_argument("--band", action="store_true", help="add <metric>_sd from the fit's covariance (p + 1 more runs)")
     sub.add_parser("list", help="list protocols, binders and parameter sets")
 
     sweep = sub.add_parser("sweep", help="grid of runs over pressure, binder properties and cell design; resumable")
-    sweep.add_argument("protocol", nargs="?", help="protocol name or YAML file (or in --spec)")
+    sweep.add_argument("protocol", nargs="?", help="protocol name or YAML file (or in --spec; default formation)")
     sweep.add_argument("--spec", type=Path, metavar="FILE", help="sweep spec YAML (command-line axes override it)")
-    sweep.add_argument("--binder", nargs="+", metavar="NAME", help="binders (names or YAML files)")
-    for flag, help_ in (
-        ("--pressure", "stack pressure [MPa]"),
-        ("--cohesion", "binder cohesion [N/m] (overrides the binder's)"),
-        ("--adhesion", "binder adhesion [N/m]"),
-        ("--peel", "binder peel strength [N/m]"),
-        ("--film-conductivity", "LPSCl:binder film conductivity [mS/cm]"),
-        ("--si-share", "Si share of the active material [wt%%]"),
-        ("--loading", "active-material loading [mg/cm2]"),
-        ("--temperature", "temperature [degC]"),
-        ("--c-rate", "C-rate of every galvanostatic block"),
+    sweep.add_argument("--binder", nargs="+", metavar="NAME", help="binders (names or YAML files; default NBR-A)")
+    electrode, otherwise = paper.electrode, "the protocol's, else the paper's"
+    for flag, help_, default in (
+        ("--pressure", "stack pressure [MPa]", f"{paper.stack_pressure_MPa:g}"),
+        ("--cohesion", "binder cohesion [N/m] (overrides the binder's)", "the binder's"),
+        ("--adhesion", "binder adhesion [N/m]", "the binder's"),
+        ("--peel", "binder peel strength [N/m]", "the binder's"),
+        ("--film-conductivity", "LPSCl:binder film conductivity [mS/cm]", "the binder's"),
+        ("--si-share", "Si share of the active material [wt%%]", f"the paper's {electrode.si_wt_pct_of_active:g}"),
+        ("--loading", "active-material loading [mg/cm2]", f"{otherwise} {electrode.loading_mg_cm2:g}"),
+        ("--temperature", "temperature [degC]", f"{otherwise} {paper.temperature_C:g}"),
+        ("--c-rate", "C-rate of every galvanostatic block", "the protocol's"),
     ):
-        sweep.add_argument(flag, metavar="RANGE", help=f"{help_}: START:STOP:N[:log] or a,b,c")
-    sweep.add_argument("--cell", nargs="+", choices=cells, help="cell modes")
+        sweep.add_argument(flag, metavar="RANGE", help=f"{help_}: START:STOP:N[:log] or a,b,c (default: {default})")
+    sweep.add_argument("--cell", nargs="+", choices=cells, help="cell modes (default: the protocol's)")
     sweep.add_argument("--model", type=_model_kind, choices=models, help="DFN or SPMe (default SPMe)")
     sweep.add_argument("--workers", type=int, metavar="N", help="parallel processes (default: all cores)")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler tcp://host:port, or 'local'")
@@ -126,17 +155,19 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser(
         "validate", help="model vs the paper's numbers: report.md and figures; exit 1 on a miss not listed as known"
     )
-    val.add_argument("--out", type=Path, default=Path("validation-report"), metavar="DIR", help="report folder")
-    val.add_argument("--model", default="DFN", type=_model_kind, choices=models)
+    val.add_argument("--out", type=Path, default=Path("out/validation"), metavar="DIR", help="report folder")
+    val.add_argument("--model", default="DFN", type=_model_kind, choices=models, help="DFN or SPMe")
     val.add_argument("--strict", action="store_true", help="exit 1 on any miss, known or not")
     val.add_argument("--bands", action="store_true", help="± SD of the NBR-X/PB predictions (SPMe sensitivities; slow)")
+    val.add_argument("--quiet", action="store_true", help="no progress bar")
 
     rep = sub.add_parser("reproduce", help="regenerate every figure and table of the validation report")
     rep.add_argument("--out", type=Path, required=True, metavar="DIR", help="report folder")
-    rep.add_argument("--model", default="DFN", type=_model_kind, choices=models)
+    rep.add_argument("--model", default="DFN", type=_model_kind, choices=models, help="DFN or SPMe")
+    rep.add_argument("--quiet", action="store_true", help="no progress bar")
 
     fit = sub.add_parser("fit", help="fit the shared parameters to the paper (validation/fit.yaml)")
-    fit.add_argument("--out", type=Path, default=Path("fit-result"), metavar="DIR", help="fit.yaml + residuals.csv")
+    fit.add_argument("--out", type=Path, default=Path("out/fit"), metavar="DIR", help="fit.yaml + residuals.csv")
     fit.add_argument("--workers", type=int, default=2, metavar="N", help="parallel processes (default 2)")
     fit.add_argument("--adopt", action="store_true", help="write the fitted values into parameter_sets/*.yaml")
     fit.add_argument(
@@ -149,7 +180,7 @@ def _parser() -> argparse.ArgumentParser:
         "--stages", nargs="*", metavar="NAME", help="refit only these stages; the others stay adopted (partial)"
     )
     cv.add_argument("--workers", type=int, default=2, metavar="N", help="parallel processes (default 2)")
-    cv.add_argument("--out", type=Path, default=Path("cross-validation"), metavar="DIR", help="CSV + markdown")
+    cv.add_argument("--out", type=Path, default=Path("out/cross-validation"), metavar="DIR", help="CSV + markdown")
     cv.add_argument("--update-docs", action="store_true", help="write the table into docs/validation.md")
 
     for axis, unit in REQUIREMENT_AXES.items():
@@ -164,7 +195,7 @@ def _parser() -> argparse.ArgumentParser:
         )
         req.add_argument("--target", type=float, required=True, help="value the metric must reach")
         req.add_argument("--protocol", help="protocol (default: one that produces the metric)")
-        req.add_argument("--model", default="SPMe", type=_model_kind, choices=models)
+        req.add_argument("--model", default="SPMe", type=_model_kind, choices=models, help="DFN or SPMe")
         if axis != "pressure":
             req.add_argument("--pressure", type=float, metavar="MPA", help="stack pressure (default: the protocol's)")
         low, high = (1.0, 200.0) if axis == "pressure" else (0.0, 1000.0)
@@ -178,6 +209,7 @@ def _parser() -> argparse.ArgumentParser:
         req.add_argument(
             "--band", action="store_true", help="SD of the answer from the fit's covariance (p + 1 more runs)"
         )
+        req.add_argument("--quiet", action="store_true", help="no line per evaluation while searching")
     return parser
 
 
@@ -232,7 +264,7 @@ def _validate(args: argparse.Namespace) -> int:
     from .fitting import prediction_band
     from .validation import prediction_cases, validate, write_report
 
-    result = validate(model=args.model)
+    result = validate(model=args.model, progress=not args.quiet)
     if getattr(args, "bands", False):  # the fit's model (SPMe) for the sensitivities: p + 1 runs per case
         result.bands = {
             (protocol, binder, p, t): prediction_band(protocol, binder, pressure_MPa=float(p), temperature_C=float(t))
@@ -305,6 +337,7 @@ def _requirement(args: argparse.Namespace) -> int:
         low=args.low,
         high=args.high,
         rel_tol=args.tol,
+        progress=not args.quiet,
     )
     print(f"{found.binder}: {found.metric} >= {found.target:g}: {found.message}")
     for x, value in found.evidence:
@@ -326,6 +359,12 @@ def _list() -> None:
     print("binders:        " + ", ".join(binder_names()))
     sets = sorted(p.name for p in resource_dir("parameter_sets").glob("*.yaml"))
     print("parameter sets: " + ", ".join(sets))
+    print(
+        "models:         DFN (default of run, validate) resolves depth and particle radius; SPMe (default of "
+        "sweep, min-*) is 2-3x faster. For the paper's thin electrode (3.1 mg/cm2, 60 degC) they agree to 3-4 "
+        "significant figures; for thick or cold electrodes and high rates use the DFN (numbers: docs/model.md, "
+        "section 6)"
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -363,11 +402,14 @@ def _run(args: argparse.Namespace) -> int:
             no_band = f"assb-sim: no band: {err}"
     m = result.metrics
     m |= {f"{k}_sd": sd for k, (_, sd) in band.items()}
-    summary = {k: m[k] for k in (Metric.FIRST_DELITHIATION, Metric.ICE)}
     print(
-        f"{result.protocol.name}: {m[Metric.CYCLES_COMPLETED]}/{m[Metric.CYCLES_PLANNED]} cycles in "
-        f"{result.elapsed_s:.1f} s; " + ", ".join(f"{k} = {_fmt(v, m.get(f'{k}_sd'))}" for k, v in summary.items())
+        f"{result.protocol.name} ({result.model.value}, {result.cell.value}, {result.binder.name}, "
+        f"{result.design.stack_pressure_MPa:g} MPa, {result.design.temperature_C:g} degC): "
+        f"{m[Metric.CYCLES_COMPLETED]}/{m[Metric.CYCLES_PLANNED]} cycles in {result.elapsed_s:.1f} s"
     )
+    flat = flatten(m)
+    for key in headline(m):
+        print(f"  {key} = {_fmt(flat[key], flat.get(f'{key}_sd'))}")
     if m[Metric.CV_TIME_LIMITED]:
         print(
             f"note: {m[Metric.CV_TIME_LIMITED]} CV hold(s) ended on the time limit before the current cut-off "
@@ -376,6 +418,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.out:
         write_run(result, args.out)
         print(f"results in {args.out}/")
+    else:
+        print("nothing saved: --out DIR writes metrics.json (every metric), cycles.csv and the figures")
     if stopped:
         print(f"assb-sim: interrupted; {m[Metric.CYCLES_COMPLETED]} finished cycle(s) kept as a partial result")
         return EXIT_INTERRUPTED
@@ -386,6 +430,27 @@ def _run(args: argparse.Namespace) -> int:
         print(no_band, file=sys.stderr)
         return EXIT_SOLVER_FAILURE
     return 0
+
+
+def headline(metrics: dict) -> list[str]:
+    """The flat metric keys a protocol was run to measure, those it produced: first cycle,
+    rate retention per C-rate, cycling retention and CE, the CV lithiation-current loss,
+    and for a fixed-gap cell the pressure it ends at and its drift."""
+    keys = [
+        Metric.FIRST_DELITHIATION,
+        Metric.ICE,
+        *(f"{Metric.RATE_RETENTION}_{c}" for c in (metrics.get(Metric.RATE_RETENTION) or {})),
+        Metric.CYCLE_RETENTION,
+        Metric.MEAN_CE,
+        Metric.MEDIAN_CE,
+        Metric.CV_FIRST,
+        Metric.CV_SECOND,
+        Metric.CV_LOSS,
+    ]
+    if metrics.get("cell") == CellMode.FIXED_GAP.value:
+        keys += [Metric.PRESSURE_FINAL, Metric.FIRST_DP_LITHIATION, Metric.DP_ACCUMULATED]
+    flat = flatten(metrics)
+    return [k for k in keys if flat.get(k) is not None]
 
 
 def _fmt(v, sd: float | None = None) -> str:

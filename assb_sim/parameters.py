@@ -22,6 +22,7 @@ from . import materials
 from . import names as n
 from .schema import Binder, CellDesign, InputError, _Strict, validate
 from .submodels.laws import binder_temperature_factor
+from .userfiles import merge, user_entries
 
 F = 96485.33212  # [C.mol-1]
 MAH_PER_G_TO_C_PER_KG = 3.6e3  # 1 mAh/g = 3.6 C/g = 3.6e3 C/kg
@@ -95,9 +96,16 @@ def _values(entries: dict[str, Entry]) -> dict[str, float | str]:
 
 
 def load_cell_design(path: Path | None = None) -> CellDesign:
-    """The cell design of a provenance-tagged YAML file (default: the paper's cell)."""
-    path = path or resource_dir("parameter_sets") / "paper_cell.yaml"
-    entries = load_entries(path)
+    """The paper's cell, or a user file's values merged over it (:mod:`assb_sim.userfiles`:
+    plain or provenance-tagged, nested or dotted, only what changes)."""
+    if path is not None:
+        where = str(path)
+        data = merge(load_cell_design().model_dump(), user_entries(read_yaml(path), where), where)
+        try:
+            return validate(CellDesign, data)
+        except InputError as err:
+            raise InputError(f"{where}: {err}") from None
+    entries = load_entries(resource_dir("parameter_sets") / "paper_cell.yaml")
     nested: dict = {}
     for name, entry in entries.items():
         head, _, leaf = name.rpartition(".")

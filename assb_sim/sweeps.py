@@ -456,6 +456,7 @@ def _execute_dask(spec_json: str, todo: list[dict], workers: int | None, schedul
 DEFAULT_PROTOCOL = {
     Metric.CYCLE_RETENTION: "paper",
     Metric.MEAN_CE: "paper",
+    Metric.MEDIAN_CE: "paper",
     f"{Metric.RATE_RETENTION}_1.5C": "rate",
 }
 
@@ -496,6 +497,7 @@ def min_requirement(
     low: float | None = None,
     high: float | None = None,
     rel_tol: float = 0.02,
+    progress: bool = False,
 ) -> Requirement:
     """Bisect for the least ``axis`` value (pressure [MPa], cohesion or adhesion [N/m]) at
     which ``metric >= target``; a binder property is searched at ``pressure_MPa``.
@@ -503,7 +505,8 @@ def min_requirement(
     Relies on the metric rising along the axis, which the model's laws guarantee for
     capacity, ICE and retention (tested); every evaluation is returned as evidence so the
     monotonicity can be checked. Pressure is bisected in log (``high / low`` to 1 +
-    ``rel_tol``), a binder property linearly (to ``rel_tol`` of the range).
+    ``rel_tol``), a binder property linearly (to ``rel_tol`` of the range). ``progress``:
+    a line per evaluation on stderr (each is a whole run: minutes for the paper protocol).
     """
     if axis not in REQUIREMENT_AXES:
         raise InputError(f"axis: must be one of {', '.join(REQUIREMENT_AXES)} (got {axis!r})")
@@ -536,6 +539,13 @@ def min_requirement(
         # a run stopped before the metric's cycle (e.g. contact lost) misses the target: NaN
         got = math.nan if metrics.get(metric) is None else float(metrics[metric])
         evidence.append((x, got))
+        if progress:
+            print(
+                f"  run {len(evidence)}: {axis} {x:.4g} {unit}: {metric} = {got:.4g} "
+                f"({solved.elapsed_s:.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
         return got
 
     def result(x, bracket, message):
