@@ -541,8 +541,7 @@ def min_requirement(
         evidence.append((x, got))
         if progress:
             print(
-                f"  run {len(evidence)}: {axis} {x:.4g} {unit}: {metric} = {got:.4g} "
-                f"({solved.elapsed_s:.0f} s)",
+                f"  run {len(evidence)}: {axis} {x:.4g} {unit}: {metric} = {got:.4g} ({solved.elapsed_s:.0f} s)",
                 file=sys.stderr,
                 flush=True,
             )
