@@ -49,6 +49,7 @@ class Col:
     TRAPPED_LI = "trapped_li_mAh_g"
     GRAPHITE_CONNECTED = "graphite_connected_fraction"
     SI_CONNECTED = "si_connected_fraction"
+    SI_CRYSTALLINE = "si_crystalline_share"  # Si still crystalline (first lithiation not finished)
     THICKNESS = "electrode_thickness_um"
     VOID_THICKENING = "void_thickening_um"  # voids around cut-off particles: dilute the LPSCl network
     SPONGE_THICKENING = "si_sponge_thickening_um"  # porous cycled Si: does not
@@ -160,6 +161,7 @@ _END_OF_CYCLE = (
     n.STACK_PRESSURE,
     n.LPSCL_CONSUMED,
     n.LPSCL_INITIAL,
+    n.SI_CRYSTALLINE,
 )
 # the variables a run stores: what the table and metrics below need
 RECORDED = (
@@ -255,6 +257,7 @@ def cycle_table(
                 Col.TRAPPED_LI: geo.mAh_g(trapped * F),
                 Col.GRAPHITE_CONNECTED: end[n.connected_fraction(n.GRAPHITE)],
                 Col.SI_CONNECTED: end[n.connected_fraction(n.SILICON)],
+                Col.SI_CRYSTALLINE: end[n.SI_CRYSTALLINE],
                 Col.THICKNESS: (geo.electrode_thickness + end[n.THICKNESS_WE]) * 1e6,
                 Col.VOID_THICKENING: end[n.THICKNESS_VOIDS] * 1e6,
                 Col.SPONGE_THICKENING: end[n.THICKNESS_SPONGE] * 1e6,

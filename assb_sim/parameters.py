@@ -342,6 +342,7 @@ def parameter_values(
             "Nominal cell capacity [A.h]": geo.one_c_current_density * geo.area * 1.0,  # 1C for 1 h
             "Current function [A]": geo.one_c_current_density * geo.area,
             "Ambient temperature [K]": T,
+            n.SI_INITIAL_CRYSTALLINE: e.si_crystalline_share,
             "Initial temperature [K]": T,
             # PyBaMM's own Arrhenius laws (the decomposition reaction) use this reference;
             # 25 degC like every law in materials.py

@@ -59,6 +59,9 @@ class ElectrodeDesign(_Strict):
     si_capacity_mAh_g: Annotated[float, Field(gt=0, le=3579)] = 1700.0
     si_oxide_shell_nm: Annotated[float, Field(ge=0, le=100)] = 1.0
     si_trapped_fraction: Fraction = 0.10
+    # crystalline share of the pristine Si (0: amorphous Si powder); < 1: a native
+    # disordered surface is where the first lithiation's front starts
+    si_crystalline_share: Annotated[float, Field(ge=0, lt=1)] = 0.88
 
     @model_validator(mode="after")
     def _weights_sum_to_100(self) -> ElectrodeDesign:
