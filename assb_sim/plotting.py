@@ -98,12 +98,20 @@ def plot_first_lithiation(result: RunResult, axes=None):
 
 
 def plot_voltammogram(result: RunResult, ax=None):
-    """Current density vs voltage of every CV cycle (lithiation current positive)."""
+    """Current density vs voltage of every CV cycle (lithiation current positive).
+
+    The y range leaves out the sweep's first instant (the pristine Si settling on its
+    branch, docs/model.md), which would otherwise flatten every peak."""
     ax = ax or plt.subplots(figsize=(5, 4))[1]
     cv = result.cycles[result.cycles[Col.ROLE] == Role.VOLTAMMETRY.value]
+    shown = []
     for number in cv[Col.CYCLE]:
         curve = result.voltage_curves[number]
         ax.plot(curve[Curve.VOLTAGE], curve[Curve.CURRENT], label=f"cycle {number}")
+        shown.append(curve[Curve.CURRENT].to_numpy()[len(curve) // 100 + 2 :])
+    if shown:
+        lo, hi = np.min(np.concatenate(shown)), np.max(np.concatenate(shown))
+        ax.set_ylim(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo))
     ax.set(xlabel="Voltage vs Li/Li$^+$ [V]", ylabel="Lithiation current [mA cm$^{-2}$]")
     ax.legend(frameon=False)
     return ax
