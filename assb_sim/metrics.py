@@ -314,7 +314,8 @@ def decomposition_by_voltage(curve: pd.DataFrame) -> dict[str, float]:
         name: float(dd[lith & ~hold & (mid <= hi) & (mid > lo)].sum())
         for name, (hi, lo) in DECOMPOSITION_WINDOWS.items()
     }
-    return out | {"hold": float(dd[hold].sum()), "delithiation": float(dd[~lith].sum())}
+    out |= {"hold": float(dd[hold].sum()), "delithiation": float(dd[~lith].sum())}
+    return {k: v if abs(v) > 1e-9 else 0.0 for k, v in out.items()}  # the reaction only adds: below is round-off
 
 
 def _per(change: float, capacity: float) -> float:
