@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .parameters import load_binder, read_yaml
 from .schema import Binder, InputError, validate
+from .userfiles import merge, user_entries
 
 REFERENCE_BINDER = "NBR-A"
 # what the paper measures per binder and the model (or a sweep axis) can use
@@ -21,19 +22,27 @@ MEASURED = ("cohesion_N_m", "adhesion_N_m", "peel_strength_N_m", "film_conductiv
 
 
 def read_binder(name_or_path: str | Path) -> Binder:
-    """A registered name (``NBR-T``), a binder file as in ``parameter_sets/binders``, or a
-    plain YAML file of values (``cohesion_N_m: 140``; ``name`` optional, default the file
-    name)."""
+    """A registered name (``NBR-T``) or a user file: plain values (``cohesion_N_m: 140``) or
+    ``{value, provenance, source}`` entries, only the properties it knows; ``name`` defaults
+    to the file name, the properties left out are :data:`REFERENCE_BINDER`'s."""
     path = Path(name_or_path)
     if not path.suffix:
         return load_binder(name_or_path)
-    raw = read_yaml(path)
-    if not isinstance(raw, dict) or not raw:
-        raise InputError(f"{path}: expected a mapping of binder properties (e.g. cohesion_N_m: 140)")
-    if all(isinstance(v, dict) for v in raw.values()):
-        return load_binder(path)
-    properties = dict(raw)
-    return custom_binder(properties, name=str(properties.pop("name", path.stem)))
+    where = str(path)
+    entries = user_entries(read_yaml(path), where)
+    # unknown names are refused with the closest binder field (merge's check)
+    merge(dict.fromkeys(Binder.model_fields), entries, where)
+    values = {k: e.value for k, e in entries.items()}
+    name, description = str(values.pop("name", path.stem)), values.pop("description", None)
+    try:
+        binder = custom_binder(values, name=name)
+    except InputError as err:
+        raise InputError(f"{where}: {err}") from None
+    if description is None:
+        return binder
+    # the file's own description; what was taken from the reference still said
+    taken = binder.description.partition("; ")[2]
+    return binder.model_copy(update={"description": f"{description}; {taken}" if taken else str(description)})
 
 
 def custom_binder(properties: dict[str, float], name: str = "custom", base: str | Path = REFERENCE_BINDER) -> Binder:

@@ -1,30 +1,49 @@
 """``assb-sim`` command line: run protocols, list what is available.
 
 Bad input exits 2 with one line naming the field and value; a solver failure exits 1
-after writing the partial results it flags.
+after writing the partial results it flags; Ctrl-C exits 130, a run keeping its finished
+cycles as a partial result.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
+import tempfile
+import uuid
 from pathlib import Path
 
-from .metrics import Metric
+from .metrics import Col, Metric, flatten
 from .parameters import binder_names, load_cell_design, resource_dir
 from .protocols import CellMode, protocol_names
-from .schema import InputError, ModelKind, validate
+from .schema import InputError, ModelKind, validate, writable_dir
 from .sweeps import REQUIREMENT_AXES
 
 EXIT_BAD_INPUT = 2
 EXIT_SOLVER_FAILURE = 1
 EXIT_NOT_REACHED = 3  # min-pressure/-cohesion/-adhesion: the target is not met within the range tried
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, **kwargs):
+        super().__init__(formatter_class=_DefaultsShown, **kwargs)
+
     def error(self, message: str):  # one line, no usage block
         self.exit(EXIT_BAD_INPUT, f"assb-sim: error: {message}\n")
+
+
+class _DefaultsShown(argparse.HelpFormatter):
+    """``--help`` says every default: a given one, or what None and a flag mean."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        help_ = action.help or ""
+        if "default" in help_ or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+            return help_
+        return f"{help_} (default: %(default)s)"
 
 
 def _model_kind(text: str) -> str:
@@ -77,57 +96,78 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="simulate a protocol on the graphite/Si half cell")
     run.add_argument("protocol", help=f"protocol name ({', '.join(protocol_names())}) or YAML file")
     _add_binder_options(run)
-    run.add_argument("--pressure", type=float, metavar="MPA", help="stack pressure [MPa]")
-    run.add_argument("--temperature", type=float, metavar="C", help="temperature [degC]")
+    paper = load_cell_design()
+    run.add_argument(
+        "--pressure",
+        type=float,
+        metavar="MPA",
+        help=f"stack pressure [MPa] (default: the protocol's, else the paper's {paper.stack_pressure_MPa:g})",
+    )
+    run.add_argument(
+        "--temperature",
+        type=float,
+        metavar="C",
+        help=f"temperature [degC] (default: the protocol's, else the paper's {paper.temperature_C:g})",
+    )
     run.add_argument("--model", default="DFN", type=_model_kind, choices=models, help="DFN or SPMe")
     run.add_argument(
         "--cell",
         choices=[c.value for c in CellMode],
         help="cell mode (default: the protocol's, else constant-pressure)",
     )
-    run.add_argument("--design", type=Path, metavar="FILE", help="cell design YAML (default: the paper's)")
-    run.add_argument("--out", type=Path, metavar="DIR", help="write metrics.json, cycles.csv and PNGs")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--design", type=Path, metavar="FILE", help="cell YAML holding what differs from the paper's cell (default: it)"
+    )
+    run.add_argument(
+        "--out", type=Path, metavar="DIR", help="write metrics.json, run.json, cycles.csv, figures (default: none)"
+    )
+    run.add_argument("--quiet", action="store_true", help="no progress bar, no PyBaMM warnings")
     run.add_argument("--band", action="store_true", help="add <metric>_sd from the fit's covariance (p + 1 more runs)")
     sub.add_parser("list", help="list protocols, binders and parameter sets")
 
     sweep = sub.add_parser("sweep", help="grid of runs over pressure, binder properties and cell design; resumable")
-    sweep.add_argument("protocol", nargs="?", help="protocol name or YAML file (or in --spec)")
+    sweep.add_argument("protocol", nargs="?", help="protocol name or YAML file (or in --spec; default formation)")
     sweep.add_argument("--spec", type=Path, metavar="FILE", help="sweep spec YAML (command-line axes override it)")
-    sweep.add_argument("--binder", nargs="+", metavar="NAME", help="binders (names or YAML files)")
-    for flag, help_ in (
-        ("--pressure", "stack pressure [MPa]"),
-        ("--cohesion", "binder cohesion [N/m] (overrides the binder's)"),
-        ("--adhesion", "binder adhesion [N/m]"),
-        ("--peel", "binder peel strength [N/m]"),
-        ("--film-conductivity", "LPSCl:binder film conductivity [mS/cm]"),
-        ("--si-share", "Si share of the active material [wt%%]"),
-        ("--loading", "active-material loading [mg/cm2]"),
-        ("--temperature", "temperature [degC]"),
-        ("--c-rate", "C-rate of every galvanostatic block"),
+    sweep.add_argument("--binder", nargs="+", metavar="NAME", help="binders (names or YAML files; default NBR-A)")
+    electrode, otherwise = paper.electrode, "the protocol's, else the paper's"
+    for flag, help_, default in (
+        ("--pressure", "stack pressure [MPa]", f"{paper.stack_pressure_MPa:g}"),
+        ("--cohesion", "binder cohesion [N/m] (overrides the binder's)", "the binder's"),
+        ("--adhesion", "binder adhesion [N/m]", "the binder's"),
+        ("--peel", "binder peel strength [N/m]", "the binder's"),
+        ("--film-conductivity", "LPSCl:binder film conductivity [mS/cm]", "the binder's"),
+        ("--si-share", "Si share of the active material [wt%%]", f"the paper's {electrode.si_wt_pct_of_active:g}"),
+        ("--loading", "active-material loading [mg/cm2]", f"{otherwise} {electrode.loading_mg_cm2:g}"),
+        ("--temperature", "temperature [degC]", f"{otherwise} {paper.temperature_C:g}"),
+        ("--c-rate", "C-rate of every galvanostatic block", "the protocol's"),
     ):
-        sweep.add_argument(flag, metavar="RANGE", help=f"{help_}: START:STOP:N[:log] or a,b,c")
-    sweep.add_argument("--cell", nargs="+", choices=cells, help="cell modes")
+        sweep.add_argument(flag, metavar="RANGE", help=f"{help_}: START:STOP:N[:log] or a,b,c (default: {default})")
+    sweep.add_argument("--cell", nargs="+", choices=cells, help="cell modes (default: the protocol's)")
     sweep.add_argument("--model", type=_model_kind, choices=models, help="DFN or SPMe (default SPMe)")
     sweep.add_argument("--workers", type=int, metavar="N", help="parallel processes (default: all cores)")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler tcp://host:port, or 'local'")
     sweep.add_argument("--out", type=Path, required=True, metavar="DIR", help="results store (re-run to resume)")
-    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.add_argument(
+        "--extend", action="store_true", help="add these points to a store holding another spec (axes merged)"
+    )
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar, no PyBaMM warnings")
 
     val = sub.add_parser(
         "validate", help="model vs the paper's numbers: report.md and figures; exit 1 on a miss not listed as known"
     )
-    val.add_argument("--out", type=Path, default=Path("validation-report"), metavar="DIR", help="report folder")
-    val.add_argument("--model", default="DFN", type=_model_kind, choices=models)
+    val.add_argument("--out", type=Path, default=Path("out/validation"), metavar="DIR", help="report folder")
+    val.add_argument("--model", default="DFN", type=_model_kind, choices=models, help="DFN or SPMe")
     val.add_argument("--strict", action="store_true", help="exit 1 on any miss, known or not")
     val.add_argument("--bands", action="store_true", help="± SD of the NBR-X/PB predictions (SPMe sensitivities; slow)")
+    val.add_argument("--quiet", action="store_true", help="no progress bar")
 
     rep = sub.add_parser("reproduce", help="regenerate every figure and table of the validation report")
     rep.add_argument("--out", type=Path, required=True, metavar="DIR", help="report folder")
-    rep.add_argument("--model", default="DFN", type=_model_kind, choices=models)
+    rep.add_argument("--model", default="DFN", type=_model_kind, choices=models, help="DFN or SPMe")
+    rep.add_argument("--quiet", action="store_true", help="no progress bar")
 
     fit = sub.add_parser("fit", help="fit the shared parameters to the paper (validation/fit.yaml)")
-    fit.add_argument("--out", type=Path, default=Path("fit-result"), metavar="DIR", help="fit.yaml + residuals.csv")
+    fit.add_argument("--out", type=Path, default=Path("out/fit"), metavar="DIR", help="fit.yaml + residuals.csv")
     fit.add_argument("--workers", type=int, default=2, metavar="N", help="parallel processes (default 2)")
     fit.add_argument("--adopt", action="store_true", help="write the fitted values into parameter_sets/*.yaml")
     fit.add_argument(
@@ -140,7 +180,7 @@ def _parser() -> argparse.ArgumentParser:
         "--stages", nargs="*", metavar="NAME", help="refit only these stages; the others stay adopted (partial)"
     )
     cv.add_argument("--workers", type=int, default=2, metavar="N", help="parallel processes (default 2)")
-    cv.add_argument("--out", type=Path, default=Path("cross-validation"), metavar="DIR", help="CSV + markdown")
+    cv.add_argument("--out", type=Path, default=Path("out/cross-validation"), metavar="DIR", help="CSV + markdown")
     cv.add_argument("--update-docs", action="store_true", help="write the table into docs/validation.md")
 
     for axis, unit in REQUIREMENT_AXES.items():
@@ -155,7 +195,7 @@ def _parser() -> argparse.ArgumentParser:
         )
         req.add_argument("--target", type=float, required=True, help="value the metric must reach")
         req.add_argument("--protocol", help="protocol (default: one that produces the metric)")
-        req.add_argument("--model", default="SPMe", type=_model_kind, choices=models)
+        req.add_argument("--model", default="SPMe", type=_model_kind, choices=models, help="DFN or SPMe")
         if axis != "pressure":
             req.add_argument("--pressure", type=float, metavar="MPA", help="stack pressure (default: the protocol's)")
         low, high = (1.0, 200.0) if axis == "pressure" else (0.0, 1000.0)
@@ -169,6 +209,7 @@ def _parser() -> argparse.ArgumentParser:
         req.add_argument(
             "--band", action="store_true", help="SD of the answer from the fit's covariance (p + 1 more runs)"
         )
+        req.add_argument("--quiet", action="store_true", help="no line per evaluation while searching")
     return parser
 
 
@@ -202,7 +243,15 @@ def _sweep(args: argparse.Namespace) -> int:
     spec = validate(SweepSpec, data)
     if any(getattr(args, option) is not None for option in _BINDER_OPTIONS):
         print(f"binder properties not given are those of {', '.join(spec.binder)}")
-    df = run_sweep(spec, args.out, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
+    df = run_sweep(
+        spec,
+        args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
+        extend=args.extend,
+        quiet=args.quiet,
+    )
     failed = int((df["status"] == "failed").sum())
     print(
         f"{len(df)} points in {args.out}/ ({failed} failed); figures: "
@@ -215,7 +264,7 @@ def _validate(args: argparse.Namespace) -> int:
     from .fitting import prediction_band
     from .validation import prediction_cases, validate, write_report
 
-    result = validate(model=args.model)
+    result = validate(model=args.model, progress=not args.quiet)
     if getattr(args, "bands", False):  # the fit's model (SPMe) for the sensitivities: p + 1 runs per case
         result.bands = {
             (protocol, binder, p, t): prediction_band(protocol, binder, pressure_MPa=float(p), temperature_C=float(t))
@@ -288,6 +337,7 @@ def _requirement(args: argparse.Namespace) -> int:
         low=args.low,
         high=args.high,
         rel_tol=args.tol,
+        progress=not args.quiet,
     )
     print(f"{found.binder}: {found.metric} >= {found.target:g}: {found.message}")
     for x, value in found.evidence:
@@ -309,13 +359,20 @@ def _list() -> None:
     print("binders:        " + ", ".join(binder_names()))
     sets = sorted(p.name for p in resource_dir("parameter_sets").glob("*.yaml"))
     print("parameter sets: " + ", ".join(sets))
+    print(
+        "models:         DFN (default of run, validate) resolves depth and particle radius; SPMe (default of "
+        "sweep, min-*) is 2-3x faster. For the paper's thin electrode (3.1 mg/cm2, 60 degC) they agree to 3-4 "
+        "significant figures; for thick or cold electrodes and high rates use the DFN (numbers: docs/model.md, "
+        "section 6)"
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
     import pybamm
 
     from .fitting import prediction_band
-    from .simulation import run
+    from .simulation import INTERRUPTED, run, stop_on_sigint
+    from .sweeps import quieted
 
     design = load_cell_design(args.design) if args.design else None
     case = {
@@ -325,27 +382,47 @@ def _run(args: argparse.Namespace) -> int:
         "temperature_C": args.temperature,
         "cell": args.cell,
     }
-    try:
-        result = run(args.protocol, model=args.model, progress=not args.quiet, **case)
-    except pybamm.SolverError as err:
-        print(f"assb-sim: solver failed: {err}", file=sys.stderr)
-        return EXIT_SOLVER_FAILURE
+    with stop_on_sigint(), quieted(args.quiet):
+        try:
+            result = run(args.protocol, model=args.model, progress=not args.quiet, **case)
+        except pybamm.SolverError as err:
+            if INTERRUPTED in str(err):
+                print("assb-sim: interrupted before the first step finished; nothing written", file=sys.stderr)
+                return EXIT_INTERRUPTED
+            print(f"assb-sim: solver failed: {err}", file=sys.stderr)
+            return EXIT_SOLVER_FAILURE
+    stopped = result.failure is not None and result.failure.reason == INTERRUPTED
+    for name, (given, used) in result.overridden.items():
+        print(f"note: protocol {result.protocol.name!r} sets {name} = {used:g} (the design given: {given:g})")
     band, no_band = {}, None
-    if args.band:
+    if args.band and not stopped:
         try:
             band = prediction_band(args.protocol, model=args.model, **case)
         except (InputError, RuntimeError) as err:  # the run's own results are still written
             no_band = f"assb-sim: no band: {err}"
     m = result.metrics
     m |= {f"{k}_sd": sd for k, (_, sd) in band.items()}
-    summary = {k: m[k] for k in (Metric.FIRST_DELITHIATION, Metric.ICE)}
     print(
-        f"{result.protocol.name}: {m[Metric.CYCLES_COMPLETED]}/{m[Metric.CYCLES_PLANNED]} cycles in "
-        f"{result.elapsed_s:.1f} s; " + ", ".join(f"{k} = {_fmt(v, m.get(f'{k}_sd'))}" for k, v in summary.items())
+        f"{result.protocol.name} ({result.model.value}, {result.cell.value}, {result.binder.name}, "
+        f"{result.design.stack_pressure_MPa:g} MPa, {result.design.temperature_C:g} degC): "
+        f"{m[Metric.CYCLES_COMPLETED]}/{m[Metric.CYCLES_PLANNED]} cycles in {result.elapsed_s:.1f} s"
     )
+    flat = flatten(m)
+    for key in headline(m):
+        print(f"  {key} = {_fmt(flat[key], flat.get(f'{key}_sd'))}")
+    if m[Metric.CV_TIME_LIMITED]:
+        print(
+            f"note: {m[Metric.CV_TIME_LIMITED]} CV hold(s) ended on the time limit before the current cut-off "
+            f"(column {Col.CV_TIME_LIMITED} of cycles.csv)"
+        )
     if args.out:
-        _write(result, args.out)
+        write_run(result, args.out)
         print(f"results in {args.out}/")
+    else:
+        print("nothing saved: --out DIR writes metrics.json (every metric), cycles.csv and the figures")
+    if stopped:
+        print(f"assb-sim: interrupted; {m[Metric.CYCLES_COMPLETED]} finished cycle(s) kept as a partial result")
+        return EXIT_INTERRUPTED
     if result.failure:
         print(f"assb-sim: partial result, {result.failure}", file=sys.stderr)
         return EXIT_SOLVER_FAILURE
@@ -355,30 +432,90 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def headline(metrics: dict) -> list[str]:
+    """The flat metric keys a protocol was run to measure, those it produced: first cycle,
+    rate retention per C-rate, cycling retention and CE, the CV lithiation-current loss,
+    and for a fixed-gap cell the pressure it ends at and its drift."""
+    keys = [
+        Metric.FIRST_DELITHIATION,
+        Metric.ICE,
+        *(f"{Metric.RATE_RETENTION}_{c}" for c in (metrics.get(Metric.RATE_RETENTION) or {})),
+        Metric.CYCLE_RETENTION,
+        Metric.MEAN_CE,
+        Metric.MEDIAN_CE,
+        Metric.CV_FIRST,
+        Metric.CV_SECOND,
+        Metric.CV_LOSS,
+    ]
+    if metrics.get("cell") == CellMode.FIXED_GAP.value:
+        keys += [Metric.PRESSURE_FINAL, Metric.FIRST_DP_LITHIATION, Metric.DP_ACCUMULATED]
+    flat = flatten(metrics)
+    return [k for k in keys if flat.get(k) is not None]
+
+
 def _fmt(v, sd: float | None = None) -> str:
     if v is None:
         return "n/a"
     return f"{v:.4g}" if sd is None else f"{v:.4g} ± {sd:.2g}"
 
 
-def _write(result, out: Path) -> None:
+_STAGING = ".assb-sim-partial-"  # a run being written; left only by a kill
+
+
+def write_run(result, out: Path) -> list[str]:
+    """Write a run's files into ``out`` so that it never mixes two runs.
+
+    Everything is written into a staging folder first. Then the previous run's files go,
+    its ``metrics.json`` first, and the new ones move in with ``metrics.json`` last: at
+    any moment a kill leaves either the old run, or files without ``metrics.json``, or
+    the new run. ``metrics.json`` and ``run.json`` carry the run's ``run_id``; ``run.json``
+    lists the run's files, so that the next run removes exactly those.
+    """
     from . import __version__
     from .plotting import save_run_figures
 
     out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps(result.metrics, indent=2) + "\n")
+    for stale in out.glob(f"{_STAGING}*"):  # a killed write's staging folder
+        shutil.rmtree(stale, ignore_errors=True)
+    run_id = uuid.uuid4().hex[:12]
+    stage = Path(tempfile.mkdtemp(prefix=_STAGING, dir=out))
+    metrics = {"run_id": run_id, **result.metrics}
+    (stage / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    result.cycles.to_csv(stage / "cycles.csv", index=False)
+    save_run_figures(result, stage)
+    files = [*sorted(p.name for p in stage.iterdir()), "run.json"]
     # what was run: a custom binder's measured properties, the cell and its conditions
     case = {
+        "run_id": run_id,
         "assb_sim_version": __version__,
         "protocol": result.protocol.name,
         "model": result.model.value,
         "cell": result.cell.value,
         "binder": result.binder.model_dump(),
         "design": result.design.model_dump(),
+        "files": files,
     }
-    (out / "run.json").write_text(json.dumps(case, indent=2) + "\n")
-    result.cycles.to_csv(out / "cycles.csv", index=False)
-    save_run_figures(result, out)
+    (stage / "run.json").write_text(json.dumps(case, indent=2) + "\n")
+    for name in ["metrics.json", *_previous_files(out)]:
+        (out / name).unlink(missing_ok=True)
+    for name in sorted(files, key=lambda f: f == "metrics.json"):
+        os.replace(stage / name, out / name)
+    stage.rmdir()
+    return files
+
+
+def _previous_files(out: Path) -> list[str]:
+    """The files of the run ``out`` holds: its manifest, else (a run of an earlier version,
+    without one) the names a run writes; none if ``out`` holds no run."""
+    if not (out / "run.json").is_file():
+        return []
+    try:
+        listed = json.loads((out / "run.json").read_text()).get("files")
+    except (OSError, ValueError, AttributeError):
+        listed = None
+    if isinstance(listed, list):
+        return [Path(str(f)).name for f in listed]
+    return ["run.json", "cycles.csv", *(p.name for p in out.glob("*.png"))]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -390,6 +527,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "list":
             _list()
             return 0
+        if args.command != "sweep" and getattr(args, "out", None) is not None:
+            writable_dir(args.out)  # before solving: a bad --out must not cost a whole simulation
         commands = {
             "run": _run,
             "sweep": _sweep,
@@ -403,6 +542,10 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as err:
         print(f"assb-sim: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # a second Ctrl-C in a run, or one in a sweep (its points are stored)
+        what = "re-run to resume" if args.command == "sweep" else "nothing more written"
+        print(f"assb-sim: interrupted; {what}", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

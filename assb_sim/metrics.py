@@ -15,7 +15,7 @@ import pybamm
 
 from . import names as n
 from .parameters import CellGeometry, F
-from .protocols import Protocol, Role
+from .protocols import GalvanostaticBlock, Protocol, Role
 from .schema import InputError
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ class Col:
     TRAPPED_LI = "trapped_li_mAh_g"
     GRAPHITE_CONNECTED = "graphite_connected_fraction"
     SI_CONNECTED = "si_connected_fraction"
+    SI_CRYSTALLINE = "si_crystalline_share"  # Si still crystalline (first lithiation not finished)
     THICKNESS = "electrode_thickness_um"
     VOID_THICKENING = "void_thickening_um"  # voids around cut-off particles: dilute the LPSCl network
     SPONGE_THICKENING = "si_sponge_thickening_um"  # porous cycled Si: does not
@@ -62,6 +63,8 @@ class Col:
     DP_PER_CAPACITY = "pressure_change_per_capacity_MPa_per_mAh_cm2"
     DP_ACCUMULATED = "accumulated_pressure_change_MPa_per_mAh_cm2"
     END_TIME = "end_time_h"
+    # the CV hold ended on its time limit (GalvanostaticBlock.cv_limit_h), not on the current
+    CV_TIME_LIMITED = "cv_hold_time_limited"
 
 
 class Curve:
@@ -87,7 +90,9 @@ class Metric:
     FIRST_GRAPHITE_SI_RATIO = "first_graphite_si_ratio"
     RATE_RETENTION = "rate_retention"
     CYCLE_RETENTION = "cycle_retention"
-    MEAN_CE = "mean_coulombic_efficiency_cycling"
+    MEAN_CE = "mean_coulombic_efficiency_cycling"  # the paper's statistic (Fig. 4e)
+    # beside the mean: one cycle that returns charge stranded by the 1.5 C block lifts the mean
+    MEDIAN_CE = "median_coulombic_efficiency_cycling"
     CV_LOSS = "cv_lithiation_current_loss"
     CV_FIRST = "cv_lithiation_current_first_mA_cm2"
     CV_SECOND = "cv_lithiation_current_second_mA_cm2"
@@ -110,10 +115,13 @@ class Metric:
     DELAMINATED_FINAL = "delaminated_fraction_final"
     VOID_THICKENING_FINAL = "void_thickening_final_um"
     TRAPPED_LI_FINAL = "trapped_li_final_mAh_g"
+    CV_TIME_LIMITED = "cv_holds_time_limited"  # how many cycles' CV holds ended on the time limit
     CYCLES_COMPLETED = "cycles_completed"
     CYCLES_PLANNED = "cycles_planned"
     COMPLETE = "complete"
     FAILURE = "failure"
+    # conditions of the user's design that the protocol replaced: {field: {given, used}}
+    OVERRIDDEN = "overridden_by_protocol"
     # labels of the run, not numbers
     LABELS = ("binder", "protocol", "model", "cell")
 
@@ -153,6 +161,7 @@ _END_OF_CYCLE = (
     n.STACK_PRESSURE,
     n.LPSCL_CONSUMED,
     n.LPSCL_INITIAL,
+    n.SI_CRYSTALLINE,
 )
 # the variables a run stores: what the table and metrics below need
 RECORDED = (
@@ -214,6 +223,13 @@ def cycle_table(
             charge[f"{d}_uptake"] += delta[n.UPTAKE_STATE] * F
             dp[d] += delta[n.STACK_PRESSURE] / 1e6
         lith, delith = charge["lith_total"], charge["delith_total"]
+        # the hold is a galvanostatic cycle's second step; PyBaMM ends it on "final time"
+        # when its duration (the time limit) ran out before the current cut-off
+        time_limited = (
+            isinstance(block, GalvanostaticBlock)
+            and len(cycle.steps) > 1
+            and cycle.steps[1].termination == "final time"
+        )
         end = {name: float(values[offset - 1]) for name, values in data.items()}
         trapped = sum(end[n.trapped_lithium(p)] for p in n.PHASES)
         rows.append(
@@ -241,6 +257,7 @@ def cycle_table(
                 Col.TRAPPED_LI: geo.mAh_g(trapped * F),
                 Col.GRAPHITE_CONNECTED: end[n.connected_fraction(n.GRAPHITE)],
                 Col.SI_CONNECTED: end[n.connected_fraction(n.SILICON)],
+                Col.SI_CRYSTALLINE: end[n.SI_CRYSTALLINE],
                 Col.THICKNESS: (geo.electrode_thickness + end[n.THICKNESS_WE]) * 1e6,
                 Col.VOID_THICKENING: end[n.THICKNESS_VOIDS] * 1e6,
                 Col.SPONGE_THICKENING: end[n.THICKNESS_SPONGE] * 1e6,
@@ -253,6 +270,7 @@ def cycle_table(
                 Col.DP_DELITHIATION: _per(dp["delith"], geo.mAh_cm2(delith)),
                 Col.DP_PER_CAPACITY: _per(sum(dp.values()), geo.mAh_cm2(lith)),
                 Col.END_TIME: cycle.t[-1] / 3600,
+                Col.CV_TIME_LIMITED: time_limited,
             }
         )
         window = slice(first, offset)
@@ -296,7 +314,8 @@ def decomposition_by_voltage(curve: pd.DataFrame) -> dict[str, float]:
         name: float(dd[lith & ~hold & (mid <= hi) & (mid > lo)].sum())
         for name, (hi, lo) in DECOMPOSITION_WINDOWS.items()
     }
-    return out | {"hold": float(dd[hold].sum()), "delithiation": float(dd[~lith].sum())}
+    out |= {"hold": float(dd[hold].sum()), "delithiation": float(dd[~lith].sum())}
+    return {k: v if abs(v) > 1e-9 else 0.0 for k, v in out.items()}  # the reaction only adds: below is round-off
 
 
 def _per(change: float, capacity: float) -> float:
@@ -322,6 +341,7 @@ def metrics(result: RunResult) -> dict:
         Metric.RATE_RETENTION: _rate_retention(df),
         Metric.CYCLE_RETENTION: None,
         Metric.MEAN_CE: None,
+        Metric.MEDIAN_CE: None,
         Metric.CV_LOSS: None,
         Metric.THICKNESS_INITIAL: geo.electrode_thickness * 1e6,
         Metric.THICKNESS_FINAL: _last(df, Col.THICKNESS),
@@ -343,6 +363,7 @@ def metrics(result: RunResult) -> dict:
         "binder": result.binder.name,
         "protocol": protocol.name,
         "model": result.model.value,
+        Metric.CV_TIME_LIMITED: 0 if df.empty else int(df[Col.CV_TIME_LIMITED].sum()),
         Metric.CYCLES_COMPLETED: len(df),
         Metric.CYCLES_PLANNED: protocol.n_cycles,
         Metric.COMPLETE: result.complete,
@@ -353,6 +374,7 @@ def metrics(result: RunResult) -> dict:
         cap = cycling[Col.DELITHIATION].to_numpy()
         out[Metric.CYCLE_RETENTION] = float(cap[-1] / cap[0])
         out[Metric.MEAN_CE] = float(cycling[Col.CE].mean())
+        out[Metric.MEDIAN_CE] = float(cycling[Col.CE].median())
     if 1 in result.voltage_curves:
         out[Metric.FIRST_DECOMPOSITION] = decomposition_by_voltage(result.voltage_curves[1])
     peaks = _cv_vertex_lithiation_currents(result)
@@ -382,7 +404,7 @@ def flatten(metrics: dict) -> dict:
     for key, value in metrics.items():
         if isinstance(value, dict):
             flat.update({f"{key}_{k}": v for k, v in value.items()})
-        elif key not in Metric.LABELS:
+        elif key not in (*Metric.LABELS, Metric.OVERRIDDEN):
             flat[key] = value
     return flat
 

@@ -22,6 +22,7 @@ from . import materials
 from . import names as n
 from .schema import Binder, CellDesign, InputError, _Strict, validate
 from .submodels.laws import binder_temperature_factor
+from .userfiles import merge, user_entries
 
 F = 96485.33212  # [C.mol-1]
 MAH_PER_G_TO_C_PER_KG = 3.6e3  # 1 mAh/g = 3.6 C/g = 3.6e3 C/kg
@@ -56,13 +57,23 @@ class Entry(_Strict):
     unit: str = ""
 
 
+# input files are a few kB: a larger one is a mistake, refused before it is read
+MAX_YAML_BYTES = 1_000_000
+
+
 def read_yaml(path: Path) -> object:
-    """Parse a YAML file, reporting unreadable or malformed files in one line."""
+    """Parse a YAML file, reporting unreadable, oversized, too deeply nested or malformed
+    files in one line."""
     try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise InputError(f"{path}: {size} bytes, larger than the {MAX_YAML_BYTES} bytes an input file may have")
         return yaml.safe_load(path.read_text())
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror})") from None
-    except yaml.YAMLError as err:
+    except RecursionError:
+        raise InputError(f"{path}: nested too deeply to be an input file") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: malformed YAML ({str(err).splitlines()[0]})") from None
 
 
@@ -85,9 +96,16 @@ def _values(entries: dict[str, Entry]) -> dict[str, float | str]:
 
 
 def load_cell_design(path: Path | None = None) -> CellDesign:
-    """The cell design of a provenance-tagged YAML file (default: the paper's cell)."""
-    path = path or resource_dir("parameter_sets") / "paper_cell.yaml"
-    entries = load_entries(path)
+    """The paper's cell, or a user file's values merged over it (:mod:`assb_sim.userfiles`:
+    plain or provenance-tagged, nested or dotted, only what changes)."""
+    if path is not None:
+        where = str(path)
+        data = merge(load_cell_design().model_dump(), user_entries(read_yaml(path), where), where)
+        try:
+            return validate(CellDesign, data)
+        except InputError as err:
+            raise InputError(f"{where}: {err}") from None
+    entries = load_entries(resource_dir("parameter_sets") / "paper_cell.yaml")
     nested: dict = {}
     for name, entry in entries.items():
         head, _, leaf = name.rpartition(".")
@@ -324,6 +342,7 @@ def parameter_values(
             "Nominal cell capacity [A.h]": geo.one_c_current_density * geo.area * 1.0,  # 1C for 1 h
             "Current function [A]": geo.one_c_current_density * geo.area,
             "Ambient temperature [K]": T,
+            n.SI_INITIAL_CRYSTALLINE: e.si_crystalline_share,
             "Initial temperature [K]": T,
             # PyBaMM's own Arrhenius laws (the decomposition reaction) use this reference;
             # 25 degC like every law in materials.py

@@ -98,12 +98,20 @@ def plot_first_lithiation(result: RunResult, axes=None):
 
 
 def plot_voltammogram(result: RunResult, ax=None):
-    """Current density vs voltage of every CV cycle (lithiation current positive)."""
+    """Current density vs voltage of every CV cycle (lithiation current positive).
+
+    The y range leaves out the sweep's first instant (the pristine Si settling on its
+    branch, docs/model.md), which would otherwise flatten every peak."""
     ax = ax or plt.subplots(figsize=(5, 4))[1]
     cv = result.cycles[result.cycles[Col.ROLE] == Role.VOLTAMMETRY.value]
+    shown = []
     for number in cv[Col.CYCLE]:
         curve = result.voltage_curves[number]
         ax.plot(curve[Curve.VOLTAGE], curve[Curve.CURRENT], label=f"cycle {number}")
+        shown.append(curve[Curve.CURRENT].to_numpy()[len(curve) // 100 + 2 :])
+    if shown:
+        lo, hi = np.min(np.concatenate(shown)), np.max(np.concatenate(shown))
+        ax.set_ylim(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo))
     ax.set(xlabel="Voltage vs Li/Li$^+$ [V]", ylabel="Lithiation current [mA cm$^{-2}$]")
     ax.legend(frameon=False)
     return ax
@@ -169,8 +177,9 @@ def save_run_figures(result: RunResult, out: Path) -> list[Path]:
 
 
 def save_figure(fig, path: Path) -> Path:
-    """Lay out, write (130 dpi) and close a figure."""
-    fig.tight_layout()
+    """Lay out (unless the figure has its own layout engine), write (130 dpi) and close."""
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
     return path
@@ -183,33 +192,120 @@ SWEEP_METRICS = {
 }
 
 
-def plot_metric_vs_pressure(df: pd.DataFrame, metric: str, ax=None):
-    """One line per binder (and other axis values): a sweep metric against stack pressure."""
-    ax = ax or plt.subplots(figsize=(5, 3.8))[1]
+# every sweep axis a figure can be drawn over, with its label in the paper's units
+SWEEP_AXES = {
+    "pressure_MPa": "Stack pressure [MPa]",
+    "cohesion_N_m": "Binder cohesion [N m$^{-1}$]",
+    "adhesion_N_m": "Binder adhesion [N m$^{-1}$]",
+    "peel_strength_N_m": "Peel strength [N m$^{-1}$]",
+    "film_conductivity_mS_cm": "Film conductivity [mS cm$^{-1}$]",
+    "si_wt_pct": "Si share of active material [wt%]",
+    "loading_mg_cm2": "Loading [mg cm$^{-2}$]",
+    "temperature_C": "Temperature [°C]",
+    "c_rate": "C-rate",
+}
+# a panel's title: value and unit of each axis it holds fixed
+_PANEL_UNITS = {
+    "pressure_MPa": " MPa",
+    "cohesion_N_m": " N/m cohesion",
+    "adhesion_N_m": " N/m adhesion",
+    "peel_strength_N_m": " N/m peel",
+    "film_conductivity_mS_cm": " mS/cm film",
+    "si_wt_pct": " wt% Si",
+    "loading_mg_cm2": " mg/cm2",
+    "temperature_C": " °C",
+    "c_rate": " C",
+}
+
+
+def swept_axes(df: pd.DataFrame) -> list[str]:
+    """Numeric axes with more than one value, pressure first."""
+    return [a for a in SWEEP_AXES if a in df and df[a].nunique() > 1]
+
+
+def _pressure_ticks(axis, pressures) -> None:
+    """Plain numbers at the pressures swept on a log axis (matplotlib's minor 3x10^1 labels
+    run into each other)."""
+    from matplotlib.ticker import NullLocator
+
+    values = np.unique(pressures)
+    shown = values if len(values) <= 8 else values[:: -(-len(values) // 8)]
+    axis.set_xticks(shown, [f"{v:g}" for v in shown])
+    axis.xaxis.set_minor_locator(NullLocator())
+
+
+def _facets(df: pd.DataFrame, keys: list[str]) -> list[tuple[str, pd.DataFrame]]:
+    """One panel per combination of ``keys`` (binder, cell mode, axes not drawn otherwise),
+    titled by it, so that no panel mixes or averages cells that differ."""
+    if not keys:
+        return [("", df)]
+    panels = []
+    for values, group in df.groupby(keys, sort=False):
+        parts = [f"{v:g}{_PANEL_UNITS[k]}" if k in _PANEL_UNITS else str(v) for k, v in zip(keys, values, strict=True)]
+        panels.append((", ".join(parts), group))
+    return panels
+
+
+def _panel_keys(df: pd.DataFrame, drawn: list[str]) -> list[str]:
+    """Binder, cell and every swept axis not ``drawn`` (x, colour) become panels."""
+    keys = [k for k in ("binder", "cell") if k in df and df[k].nunique() > 1]
+    return keys + [a for a in swept_axes(df) if a not in drawn]
+
+
+def plot_metric_vs_axis(df: pd.DataFrame, metric: str) -> plt.Figure:
+    """A sweep metric against the swept axis (pressure if swept, else the first), one line
+    per value of a second axis on a labelled colour scale, a panel per binder, cell mode
+    or further axis: each line is one cell, never an average."""
     ok = df[df["status"] != "failed"].dropna(subset=[metric])
-    others = [c for c in ("cohesion_N_m", "si_wt_pct", "loading_mg_cm2", "temperature_C", "c_rate", "cell") if c in ok]
-    for label, group in ok.groupby(["binder", *others], dropna=False):
-        name = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in np.atleast_1d(label))
-        group = group.sort_values("pressure_MPa")
-        ax.plot(group["pressure_MPa"], group[metric], "o-", ms=3, label=name)
-    ax.set(xlabel="Stack pressure [MPa]", ylabel=SWEEP_METRICS.get(metric, metric))
-    ax.legend(frameon=False, fontsize=7)
-    return ax
+    axes_swept = swept_axes(ok)
+    x = axes_swept[0] if axes_swept else "pressure_MPa"
+    colour = next((a for a in axes_swept if a != x), None)
+    panels = _facets(ok, _panel_keys(ok, [x, colour]))
+    cols = min(len(panels), 4)
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(4.2 * cols + 1, 3.4 * rows), squeeze=False, sharey=True, layout="constrained"
+    )
+    cmap = plt.get_cmap("viridis")
+    if colour is not None:
+        values = np.sort(ok[colour].unique())
+        norm = plt.Normalize(values.min(), values.max())
+    for axis, (title, group) in zip(axes.flat, panels, strict=False):
+        lines = group.groupby(colour, sort=True) if colour else [(None, group)]
+        for value, line in lines:
+            line = line.sort_values(x)
+            color = "k" if value is None else cmap(norm(value))
+            axis.plot(line[x], line[metric], "o-", ms=3, color=color)
+        logx = x == "pressure_MPa" and ok[x].max() >= 10 * ok[x].min()
+        axis.set(xlabel=SWEEP_AXES[x], title=title, xscale="log" if logx else "linear")
+        if logx:
+            _pressure_ticks(axis, ok[x])
+        axis.title.set_fontsize(8)
+    for axis in axes[:, 0]:
+        axis.set(ylabel=SWEEP_METRICS.get(metric, metric))
+    for axis in list(axes.flat)[len(panels) :]:
+        axis.set_visible(False)
+    if colour is not None:
+        bar = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes, label=SWEEP_AXES[colour])
+        bar.set_ticks(values if len(values) <= 8 else bar.get_ticks())
+    return fig
 
 
 def plot_design_map(df: pd.DataFrame, metric: str, ax=None):
-    """Map of a metric over stack pressure x binder cohesion, one panel per binder swept
-    (their other properties differ: never averaged), the paper's binders' cohesions marked
-    and contours of the metric, so a required cohesion can be read at any pressure."""
+    """Map of a metric over stack pressure x binder cohesion, one panel per binder (their
+    other properties differ) and per value of any other swept axis: never averaged. The
+    paper's binders' cohesions are marked and the metric contoured, so a required cohesion
+    can be read at any pressure."""
     from .parameters import binder_names, load_binder
 
     ok = df[df["status"] != "failed"]
-    groups = list(ok.groupby("binder", sort=False)) if "binder" in ok else [("", ok)]
+    keys = ["binder", *(k for k in _panel_keys(ok, ["pressure_MPa", "cohesion_N_m"]) if k != "binder")]
+    groups = _facets(ok, [k for k in keys if k in ok])
     if ax is None:
         axes = plt.subplots(1, len(groups), figsize=(5.5 * len(groups), 4), squeeze=False)[1][0]
     else:
         axes = np.atleast_1d(ax)
-    for axis, (binder, group) in zip(axes, groups, strict=True):
+    for axis, (title, group) in zip(axes, groups, strict=True):
         grid = group.pivot(index="cohesion_N_m", columns="pressure_MPa", values=metric)
         x, y, z = grid.columns.to_numpy(), grid.index.to_numpy(), grid.to_numpy()
         mesh = axis.pcolormesh(x, y, z, shading="nearest", cmap="viridis")
@@ -222,22 +318,24 @@ def plot_design_map(df: pd.DataFrame, metric: str, ax=None):
             if y.min() <= cohesion <= y.max():
                 axis.axhline(cohesion, color="k", lw=0.6, ls=":")
                 axis.text(x.min(), cohesion, f" {name}", color="k", va="bottom", fontsize=7)
-        axis.set(xlabel="Stack pressure [MPa]", ylabel="Binder cohesion [N m$^{-1}$]", xscale="log")
-        axis.set_title(f"{binder}: its adhesion and film conductivity" if binder else "", fontsize=8)
+        axis.set(xlabel=SWEEP_AXES["pressure_MPa"], ylabel=SWEEP_AXES["cohesion_N_m"], xscale="log")
+        _pressure_ticks(axis, x)
+        axis.set_title(f"{title}: its adhesion and film conductivity" if title else "", fontsize=8)
     return axes[0]
 
 
 def save_sweep_figures(df: pd.DataFrame, out: Path) -> list[Path]:
-    """Metric-vs-pressure plots, and pressure x cohesion maps when both were swept."""
+    """The metrics against the swept axis (``<metric>_vs_pressure.png`` etc.), and
+    pressure x cohesion maps when both were swept."""
     paths = []
     metrics = [m for m in SWEEP_METRICS if m in df and df[m].notna().any()]
-    swept_cohesion = "cohesion_N_m" in df and df["cohesion_N_m"].nunique() > 1
+    axes = swept_axes(df[df["status"] != "failed"])
+    x = (axes[0] if axes else "pressure_MPa").split("_")[0]
     for metric in metrics:
-        for kind, draw in (("vs_pressure", plot_metric_vs_pressure), ("map", plot_design_map)):
-            if kind == "map" and not swept_cohesion:
-                continue
-            draw(df, metric)
-            paths.append(save_figure(plt.gcf(), out / f"{metric}_{kind}.png"))
+        paths.append(save_figure(plot_metric_vs_axis(df, metric), out / f"{metric}_vs_{x}.png"))
+        if {"pressure_MPa", "cohesion_N_m"} <= set(axes):
+            plot_design_map(df, metric)
+            paths.append(save_figure(plt.gcf(), out / f"{metric}_map.png"))
     return paths
 
 
@@ -300,40 +398,82 @@ def _figure_shares(validation: Validation):
     return fig
 
 
+# the paper's points per binder: distinct marker and size, so equal values stay visible
+PAPER_MARKERS = {"NBR-A": ("o", 7), "NBR-T": ("D", 4.5), "NBR-X": ("s", 6), "PB": ("^", 6)}
+
+
+def _paper_points(ax, x, y, binder: str, color: str | None) -> None:
+    """The paper's numbers for one binder: hollow, its own marker, drawn over the lines."""
+    marker, size = PAPER_MARKERS.get(binder, ("o", 6))
+    ax.plot(x, y, marker, ms=size, mfc="none", mew=1.4, color=color, zorder=5)
+
+
 def _figure_pressure(validation: Validation):
     """Fig. 4c: capacity and ICE vs stack pressure; NBR-X and PB dashed (predictions)."""
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
-    for ax, metric, target in (
-        (axes[0], Metric.FIRST_DELITHIATION, "p-cap-first"),
-        (axes[1], Metric.ICE, "p-ice"),
+    for ax, metric, target, label, scale in (
+        (axes[0], Metric.FIRST_DELITHIATION, "p-cap-first", "1st delithiation capacity [mAh g$^{-1}$]", 1),
+        (axes[1], Metric.ICE, "p-ice", "Initial coulombic efficiency [%]", 100),
     ):
         for binder, color in BINDER_COLORS.items():
             runs = {k[2]: r for k, r in validation.runs("formation").items() if k[1] == binder}
             pressures = sorted(runs)
             ls = "--" if binder in PREDICTED_BINDERS else "-"
-            ax.plot(
-                pressures, [metric_value(runs[p].metrics, metric) for p in pressures], ls, color=color, label=binder
-            )
+            model = [scale * metric_value(runs[p].metrics, metric) for p in pressures]
+            ax.plot(pressures, model, ls, color=color, label=binder)
             paper = validation.table[(validation.table["id"] == target) & (validation.table["binder"] == binder)]
-            ax.plot(paper["stack_pressure_MPa"], paper["paper_value"], "o", color=color)
-        ax.set(xlabel="Stack pressure [MPa]", ylabel=metric.replace("_", " "))
-    axes[0].legend(frameon=False, fontsize=8, title="lines: model, points: paper", title_fontsize=8)
+            _paper_points(ax, paper["stack_pressure_MPa"], scale * paper["paper_value"], binder, color)
+        ax.set(xlabel="Stack pressure [MPa]", ylabel=label)
+    axes[0].legend(frameon=False, fontsize=8, title="lines: model, hollow: paper", title_fontsize=8)
     return fig
 
 
 def _figure_cycling(validation: Validation):
-    """Fig. 3e / 4e: rate test + 100 cycles, capacity and CE, at 48 and 16 MPa."""
-    fig, axes = plt.subplots(2, 2, figsize=(11, 6), sharex=True)
+    """Fig. 3e / 4e: rate test + 100 cycles, capacity and CE, at 48 and 16 MPa, with the
+    paper's numbers: its retentions placed on the model's own reference capacity (the
+    0.15 C rate block, the first 0.3 C cycle), its mean CE over the cycling block. The CE
+    axis shows every cycle (first-cycle CE and the recovery cycle after 1.5 C included)."""
+    fig, axes = plt.subplots(2, 2, figsize=(11, 6.5), sharex=True, layout="constrained")
+    table = validation.table
     for col, pressure in enumerate((48, 16)):
         for (_, binder, _, _), result in validation.runs("paper", pressure).items():
             df = result.cycles
             ls = "--" if binder in PREDICTED_BINDERS else "-"
             color = BINDER_COLORS.get(binder)
             axes[0, col].plot(df[Col.CYCLE], df[Col.DELITHIATION], ls, color=color, label=binder)
-            axes[1, col].plot(df[Col.CYCLE], 100 * df[Col.CE], ls, color=color)
+            axes[1, col].plot(df[Col.CYCLE], 100 * df[Col.CE], ls, color=color, lw=1)
+            quoted = (f"{Metric.RATE_RETENTION}_1.5C", Metric.CYCLE_RETENTION, Metric.MEAN_CE)
+            paper = table[
+                (table["binder"] == binder) & (table["stack_pressure_MPa"] == pressure) & table["metric"].isin(quoted)
+            ]
+            paper = paper.drop_duplicates("metric").set_index("metric")["paper_value"]
+            rate, cycling = df[df[Col.ROLE] == Role.RATE.value], df[df[Col.ROLE] == Role.CYCLING.value]
+            points = []
+            if f"{Metric.RATE_RETENTION}_1.5C" in paper and not rate.empty:
+                reference = rate[rate[Col.C_RATE] == rate[Col.C_RATE].iloc[0]][Col.DELITHIATION].mean()
+                fast = rate[rate[Col.C_RATE] == rate[Col.C_RATE].max()][Col.CYCLE]
+                points.append((fast.mean(), paper[f"{Metric.RATE_RETENTION}_1.5C"] * reference))
+            if Metric.CYCLE_RETENTION in paper and not cycling.empty:
+                first = cycling[Col.DELITHIATION].iloc[0]
+                points.append((cycling[Col.CYCLE].iloc[-1], paper[Metric.CYCLE_RETENTION] * first))
+            if points:
+                _paper_points(axes[0, col], *zip(*points, strict=True), binder, color)
+            if Metric.MEAN_CE in paper and not cycling.empty:
+                span = cycling[Col.CYCLE].iloc[[0, -1]]
+                axes[1, col].plot(span, [100 * paper[Metric.MEAN_CE]] * 2, ":", color=color, lw=2)
         axes[0, col].set(title=f"{pressure} MPa", ylabel="Delithiation [mAh g$^{-1}$]")
-        axes[1, col].set(xlabel="Cycle", ylabel="Coulombic efficiency [%]", ylim=(80, 101))
-    axes[0, 0].legend(frameon=False)
+        axes[1, col].set(xlabel="Cycle", ylabel="Coulombic efficiency [%]")
+        axes[1, col].axhline(100, color="0.6", lw=0.5)
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
+
+    axes[1, 0].xaxis.set_major_locator(MaxNLocator(integer=True))
+    handles, _ = axes[0, 0].get_legend_handles_labels()
+    handles += [
+        Line2D([], [], marker="o", ls="", mfc="none", color="k", label="paper: retention × model's reference"),
+        Line2D([], [], ls=":", lw=2, color="k", label="paper: mean CE over 100 cycles"),
+    ]
+    fig.legend(handles=handles, loc="outside upper center", ncol=len(handles), frameon=False, fontsize=8)
     return fig
 
 

@@ -5,6 +5,12 @@ paper) is constant current to 0.01 V then constant voltage until the current fal
 10 % of the CC value; *delithiation* ("discharge", the reported capacity) is constant
 current to 2.0 V. In PyBaMM's half cell the working electrode is "positive", so
 lithiation is a PyBaMM *discharge* (positive current).
+
+Like a real cycler, each lithiation has safeguards: the CV hold also ends after
+``cv_limit_h`` (a side reaction carrying more than the cut-off current would otherwise
+hold the cell forever; the cycle goes on and the table says the hold was time-limited),
+and the CC step stops the run once it has passed :data:`CC_CAPACITY_LIMIT` times the
+rate's reference capacity without reaching the cut-off voltage.
 """
 
 from __future__ import annotations
@@ -22,6 +28,22 @@ from .schema import InputError, _Strict, validate
 
 Rate = Annotated[float, Field(gt=0, le=20)]
 Volt = Annotated[float, Field(ge=0, le=5)]
+
+# CC lithiation's capacity safeguard, in multiples of the C-rate's reference capacity
+# (666 mAh/g): 8x is above what any graphite/Si electrode holds, so a step reaching it
+# has a runaway side reaction, not a slow electrode. (PyBaMM's own default is 2x.)
+CC_CAPACITY_LIMIT = 8.0
+
+
+class _CapacityLimitedCRate(pybamm.step.CRate):
+    """A C-rate step whose default duration is :data:`CC_CAPACITY_LIMIT` / C hours.
+
+    Kept as the *default* duration (not an explicit one) so that PyBaMM reports reaching
+    it as the step not finishing, and the run stops with that reason.
+    """
+
+    def _default_timespan(self, value):
+        return CC_CAPACITY_LIMIT / abs(value) * 3600
 
 
 class Role(StrEnum):
@@ -50,7 +72,10 @@ class GalvanostaticBlock(_Strict):
     lithiation_cutoff_V: Volt = 0.01
     cv_cutoff_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.10
     delithiation_cutoff_V: Volt = 2.0
-    rest_min: Annotated[float, Field(ge=0)] = 0.0
+    # the CV hold's time limit (None: max(12 h, 2 / c_rate), beyond the paper cell's
+    # holds of 5-7 h at 0.15 C): the cycle goes on after it (reported), it is no failure
+    cv_limit_h: Annotated[float, Field(gt=0, le=1000)] | None = None
+    rest_min: Annotated[float, Field(ge=0, le=10_080)] = 0.0
 
     @model_validator(mode="after")
     def _window(self) -> GalvanostaticBlock:
@@ -65,15 +90,23 @@ class GalvanostaticBlock(_Strict):
     def end_voltage(self) -> float:
         return self.delithiation_cutoff_V
 
+    @property
+    def cv_hold_limit_h(self) -> float:
+        """How long the CV hold may last before the cycle goes on without its cut-off."""
+        return self.cv_limit_h if self.cv_limit_h is not None else max(12.0, 2 / self.c_rate)
+
     def experiment(self, ocv: float) -> pybamm.Experiment:
         """The block as a PyBaMM experiment (``ocv`` unused: CC steps start anywhere)."""
         return pybamm.Experiment([tuple(self.cycle())] * self.cycles)
 
     def cycle(self) -> list[pybamm.step.BaseStep]:
         r_li, r_de = self.c_rate, self.delithiation_c_rate or self.c_rate
+        v_li = self.lithiation_cutoff_V
         steps = [
-            pybamm.step.string(f"Discharge at {r_li}C until {self.lithiation_cutoff_V} V"),
-            pybamm.step.string(f"Hold at {self.lithiation_cutoff_V} V until {r_li * self.cv_cutoff_fraction:.6g}C"),
+            _CapacityLimitedCRate(r_li, termination=f"{v_li} V", description=f"Discharge at {r_li}C until {v_li} V"),
+            pybamm.step.string(
+                f"Hold at {v_li} V for {self.cv_hold_limit_h:.6g} hours or until {r_li * self.cv_cutoff_fraction:.6g}C"
+            ),
             pybamm.step.string(f"Charge at {r_de}C until {self.delithiation_cutoff_V} V"),
         ]
         if self.rest_min:
@@ -96,6 +129,12 @@ class VoltammetryBlock(_Strict):
     lower_V: Volt = 0.01
     upper_V: Volt = 2.0
     points_per_sweep: Annotated[int, Field(ge=10, le=100_000)] = 400
+
+    @model_validator(mode="after")
+    def _window(self) -> VoltammetryBlock:
+        if self.lower_V >= self.upper_V:
+            raise ValueError(f"lower_V ({self.lower_V} V) must be below upper_V ({self.upper_V} V)")
+        return self
 
     def sweep(self, start_V: float, end_V: float) -> pybamm.step.BaseStep:
         rate = self.scan_rate_mV_s * 1e-3

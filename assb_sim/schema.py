@@ -6,12 +6,18 @@ needs is derived from them in :mod:`assb_sim.parameters`, never typed in by hand
 
 from __future__ import annotations
 
+import math
+import tempfile
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Positive = Annotated[float, Field(gt=0)]
+# solids and binders between aerogels and the densest metals: 1e-300 or 1e300 g/cm3 is
+# a typo that would otherwise reach the solver as a division by zero or an overflow
+Density = Annotated[float, Field(ge=0.1, le=25)]
 Fraction = Annotated[float, Field(ge=0, lt=1)]
 Percent = Annotated[float, Field(ge=0, le=100)]
 
@@ -21,7 +27,8 @@ class InputError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and NaN are never a measured value: refused at the boundary, not in the solver
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ModelKind(StrEnum):
@@ -40,10 +47,10 @@ class ElectrodeDesign(_Strict):
     # both phases must exist: the model is a two-phase (graphite + Si) electrode
     si_wt_pct_of_active: Annotated[float, Field(gt=0, lt=100)] = 10.0
     loading_mg_cm2: Annotated[float, Field(gt=0, le=100)] = 3.1
-    graphite_density_g_cm3: Positive = 2.2
-    si_density_g_cm3: Positive = 2.33
-    electrolyte_density_g_cm3: Positive = 1.7
-    binder_density_g_cm3: Positive = 0.98
+    graphite_density_g_cm3: Density = 2.2
+    si_density_g_cm3: Density = 2.33
+    electrolyte_density_g_cm3: Density = 1.7
+    binder_density_g_cm3: Density = 0.98
     graphite_particle_size_um: Annotated[float, Field(gt=0, le=100)] = 16.0
     si_particle_size_nm: Annotated[float, Field(gt=0, le=10_000)] = 50.0
     porosity: Annotated[float, Field(ge=0, le=0.6)] = 0.10
@@ -52,6 +59,9 @@ class ElectrodeDesign(_Strict):
     si_capacity_mAh_g: Annotated[float, Field(gt=0, le=3579)] = 1700.0
     si_oxide_shell_nm: Annotated[float, Field(ge=0, le=100)] = 1.0
     si_trapped_fraction: Fraction = 0.10
+    # crystalline share of the pristine Si (0: amorphous Si powder); < 1: a native
+    # disordered surface is where the first lithiation's front starts
+    si_crystalline_share: Annotated[float, Field(ge=0, lt=1)] = 0.88
 
     @model_validator(mode="after")
     def _weights_sum_to_100(self) -> ElectrodeDesign:
@@ -116,7 +126,7 @@ class Binder(_Strict):
     adhesion_N_m: Annotated[float, Field(ge=0, le=10_000)]
     peel_strength_N_m: Annotated[float, Field(ge=0, le=10_000)]
     film_conductivity_mS_cm: Annotated[float, Field(gt=0, le=100)] | None = None
-    domain_size_um: Annotated[float, Field(gt=0)] | None = None
+    domain_size_um: Annotated[float, Field(gt=0, le=10_000)] | None = None
     pristine_thickness_um: Annotated[float, Field(gt=0, le=1000)] | None = None
     description: str = ""
 
@@ -137,5 +147,26 @@ def one_line(err: ValidationError) -> str:
     first = err.errors()[0]
     field = ".".join(str(p) for p in first["loc"]) or err.title
     got = first.get("input")
+    if isinstance(got, float) and math.isnan(got):
+        return f"{field}: not a number (got nan)"
+    if isinstance(got, float) and math.isinf(got):
+        return f"{field}: must be finite (got {got!r})"
     shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
     return f"{field}: {first['msg']}{shown}"
+
+
+def writable_dir(path: Path, field: str = "--out") -> Path:
+    """``path`` as a directory this process can write (created if missing), or one line.
+
+    Checked before any work: a file, a path inside a file or an unwritable place must not
+    cost a whole simulation first."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{field}: {path} is a file, not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as err:
+        raise InputError(f"{field}: cannot write to {path} ({err.strerror or err})") from None
+    return path

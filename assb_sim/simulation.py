@@ -6,7 +6,12 @@ get tidy per-cycle data (a :class:`pandas.DataFrame`) and a flat metrics dict.
 
 from __future__ import annotations
 
+import signal
+import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,13 +20,50 @@ import pybamm
 
 from . import names as n
 from .binders import read_binder
-from .metrics import RECORDED, cycle_table, metrics
+from .metrics import RECORDED, Col, Metric, cycle_table, metrics
 from .model import half_cell_model
 from .parameters import CellGeometry, inputs, load_cell_design, parameter_values
-from .protocols import CellMode, Protocol, load_protocol
+from .protocols import CC_CAPACITY_LIMIT, CellMode, Protocol, load_protocol
 from .schema import Binder, CellDesign, ModelKind
 
 DEFAULT_BINDER = "NBR-A"
+INTERRUPTED = "interrupted by the user (SIGINT)"
+
+# set by the SIGINT handler of stop_on_sigint(): the solver refuses the next step, so
+# PyBaMM ends the experiment there and returns what it has solved
+_STOP = threading.Event()
+
+
+@contextmanager
+def stop_on_sigint() -> Iterator[None]:
+    """Within: a first Ctrl-C ends the run after the current step (finished cycles are
+    kept, the failure says interrupted); a second one aborts at once (KeyboardInterrupt).
+
+    The step in progress runs in compiled code that Python cannot interrupt cleanly
+    (doing so gave a CasADi error or a traceback), hence the wait for its end.
+    """
+
+    def handler(signum, frame):
+        if _STOP.is_set():
+            raise KeyboardInterrupt
+        _STOP.set()
+        pybamm.logger.disabled = True  # PyBaMM would log the refused step as an error
+        print("assb-sim: stopping after the current step (Ctrl-C again to abort)", file=sys.stderr, flush=True)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    _STOP.clear()
+    logger_was_disabled = pybamm.logger.disabled
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        _STOP.clear()
+        pybamm.logger.disabled = logger_was_disabled
+
+
+def interrupted() -> bool:
+    """Whether a Ctrl-C asked the current run to stop."""
+    return _STOP.is_set()
 
 
 @dataclass(frozen=True)
@@ -40,8 +82,9 @@ class Failure:
 class _Monitor(pybamm.callbacks.Callback):
     """Progress display (cycle n of N) and a record of the first failure."""
 
-    def __init__(self, n_cycles: int, show: bool):
+    def __init__(self, n_cycles: int, show: bool, reference_mAh_g: float = 0.0):
         self.failure: Failure | None = None
+        self._reference_mAh_g = reference_mAh_g
         self._where = (1, 1, "")
         self._bar = None
         if show:
@@ -72,7 +115,16 @@ class _Monitor(pybamm.callbacks.Callback):
         self._record(f"event '{logs['termination']}'")
 
     def on_experiment_infeasible_time(self, logs):
-        self._record(f"step did not finish within {logs['step duration']} s")
+        condition = str(logs["step operating conditions"])
+        if condition.startswith("Discharge at") and self._reference_mAh_g:  # a CC lithiation's capacity limit
+            limit = CC_CAPACITY_LIMIT * self._reference_mAh_g
+            self._record(
+                f"did not reach the cut-off voltage within the capacity limit ({limit:.0f} mAh/g, "
+                f"{CC_CAPACITY_LIMIT:g}x the C-rate's reference): more than the electrode can take, "
+                "a side reaction carries the current"
+            )
+        else:
+            self._record(f"step did not finish within {logs['step duration']} s")
 
     def close(self) -> None:
         if self._bar is not None:
@@ -94,6 +146,8 @@ class RunResult:
     failure: Failure | None = None
     elapsed_s: float = 0.0
     voltage_curves: dict[int, pd.DataFrame] = field(default_factory=dict, repr=False)
+    # conditions of a given design the protocol replaced: field -> (design's, used)
+    overridden: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -117,8 +171,14 @@ def run(
     """
     protocol = protocol if isinstance(protocol, Protocol) else load_protocol(protocol)
     binder = binder if isinstance(binder, Binder) else read_binder(binder)
+    given = design
     design = protocol_design(protocol, design, temperature_C=temperature_C, pressure_MPa=pressure_MPa)
-    return Simulator(protocol, design, model).solve(binder, cell=cell, progress=progress)
+    result = Simulator(protocol, design, model).solve(binder, cell=cell, progress=progress)
+    if given is not None:  # the paper's design is no choice of the user's: only a given one is compared
+        explicit = {"temperature_C": temperature_C, "stack_pressure_MPa": pressure_MPa}
+        result.overridden = {k: v for k, v in protocol_overrides(given, design).items() if explicit.get(k) is None}
+    result.metrics[Metric.OVERRIDDEN] = {k: {"given": g, "used": u} for k, (g, u) in result.overridden.items()}
+    return result
 
 
 def protocol_design(
@@ -144,6 +204,17 @@ def protocol_design(
         loading_mg_cm2=first(loading_mg_cm2, protocol.loading_mg_cm2),
         si_wt_pct_of_active=si_wt_pct_of_active,
     )
+
+
+def protocol_overrides(given: CellDesign, used: CellDesign) -> dict[str, tuple[float, float]]:
+    """Conditions of the ``given`` design that differ in ``used`` (the protocol's, unless
+    given as arguments): the user set them, so the replacement is said, never silent."""
+    pairs = {
+        "temperature_C": (given.temperature_C, used.temperature_C),
+        "stack_pressure_MPa": (given.stack_pressure_MPa, used.stack_pressure_MPa),
+        "loading_mg_cm2": (given.electrode.loading_mg_cm2, used.electrode.loading_mg_cm2),
+    }
+    return {k: (g, u) for k, (g, u) in pairs.items() if g != u}
 
 
 class Simulator:
@@ -194,6 +265,9 @@ class Simulator:
         values = inputs(design, binder, fixed_gap=cell == CellMode.FIXED_GAP) | (extra_inputs or {})
         solution, failure, elapsed = self._solve(values, progress)
         cycles, curves = cycle_table(solution, self.protocol, CellGeometry(design))
+        if failure is not None and not cycles.empty:  # the failed cycle is unfinished: not a result
+            cycles = cycles[cycles[Col.CYCLE] < failure.cycle].reset_index(drop=True)
+            curves = {k: v for k, v in curves.items() if k < failure.cycle}
         result = RunResult(
             solution=solution,
             protocol=self.protocol,
@@ -217,7 +291,7 @@ class Simulator:
         whole cycle infeasible), the cycles before the failing one are solved again so
         that they are kept.
         """
-        monitor = _Monitor(self.protocol.n_cycles, progress)
+        monitor = _Monitor(self.protocol.n_cycles, progress, self.design.rate_reference_capacity_mAh_g)
         start = time.perf_counter()
         try:
             solution = self._sim.solve(inputs=values, callbacks=[monitor], showprogress=False)
@@ -232,6 +306,16 @@ class Simulator:
         return solution, monitor.failure, time.perf_counter() - start
 
 
+class _Solver(pybamm.IDAKLUSolver):
+    """IDAKLU that refuses to start a step once Ctrl-C asked to stop: PyBaMM then ends the
+    experiment as after a failed step and returns the cycles solved so far."""
+
+    def step(self, *args, **kwargs):
+        if _STOP.is_set():
+            raise pybamm.SolverError(INTERRUPTED)
+        return super().step(*args, **kwargs)
+
+
 def solver(output_variables: tuple[str, ...] = ()) -> pybamm.IDAKLUSolver:
     """IDAKLU with tolerances tight enough for the nearly empty particles at 2 V.
 
@@ -239,7 +323,7 @@ def solver(output_variables: tuple[str, ...] = ()) -> pybamm.IDAKLUSolver:
     delithiated particles hold only ~1e-4 of their capacity. With ``output_variables``
     only those are stored: much less memory and no re-evaluation afterwards.
     """
-    return pybamm.IDAKLUSolver(atol=1e-8, rtol=1e-6, output_variables=list(output_variables) or None)
+    return _Solver(atol=1e-8, rtol=1e-6, output_variables=list(output_variables) or None)
 
 
 def _initial_ocv(values: pybamm.ParameterValues) -> float:

@@ -6,17 +6,26 @@ built :class:`Simulator` per worker process; the other axes (Si share, loading,
 temperature, C-rate) need their own. Every finished point is written to the store at
 once (one Parquet file per point, named by a hash of its parameters), so an interrupted
 sweep resumes where it stopped with nothing recomputed, duplicated or lost.
+
+A store holds one spec: a sweep with another spec on it is refused unless asked to
+extend it (axes merged), and a lock file keeps a second writer out while one runs. Local
+workers die with the sweep's process (Linux), so a killed sweep leaves none running.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import itertools
 import json
 import math
 import os
+import signal
+import sys
 import time
-from collections.abc import Callable, Iterable
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +40,8 @@ from .binders import MEASURED, read_binder
 from .metrics import Metric, check_metric, flatten
 from .parameters import read_yaml
 from .protocols import CellMode, GalvanostaticBlock, Protocol, load_protocol
-from .schema import Binder, InputError, ModelKind, _Strict, validate
-from .simulation import Simulator, protocol_design
+from .schema import Binder, InputError, ModelKind, _Strict, validate, writable_dir
+from .simulation import Simulator, interrupted, protocol_design, stop_on_sigint
 
 # axes that only change PyBaMM input parameters: one built model serves them all
 INPUT_AXES = ("binder", "pressure_MPa", *MEASURED, "cell")
@@ -185,7 +194,60 @@ class SweepStore:
         _atomic_parquet(pd.DataFrame([row]), self.root / "points" / f"{pid}.parquet")
 
     def write_spec(self, spec: SweepSpec) -> None:
-        (self.root / "spec.yaml").write_text(yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False))
+        tmp = self.root / "spec.yaml.tmp"
+        tmp.write_text(yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False))
+        os.replace(tmp, self.root / "spec.yaml")
+
+
+@contextlib.contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    """Hold ``root/.lock`` (an advisory ``flock``) or refuse: one writer per store at a
+    time, so two sweeps cannot interleave their specs and points."""
+    import fcntl
+
+    with open(root / ".lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "another process"
+            raise InputError(
+                f"out: {root} is in use by another sweep ({holder}); wait for it or use another --out"
+            ) from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"pid {os.getpid()}\n")
+        lock.flush()
+        try:
+            yield
+        finally:
+            lock.seek(0)
+            lock.truncate()
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def merged_spec(stored: SweepSpec, spec: SweepSpec, root: Path, *, extend: bool) -> SweepSpec:
+    """The spec to run on a store that already holds ``stored``.
+
+    The same spec resumes. Another one is refused, since its points would be mixed with
+    the stored ones and labelled by whichever spec.yaml was written last, unless
+    ``extend``: then each axis's values are merged (same protocol, model and axes set).
+    """
+    if stored == spec:
+        return spec
+    a, b = stored.model_dump(mode="json"), spec.model_dump(mode="json")
+    field = next(k for k in a if a[k] != b[k])
+    if not extend:
+        raise InputError(
+            f"out: {root} holds a sweep with another spec ({field}: {a[field]} there, {b[field]} here); "
+            "use another --out, or --extend to add these points to it"
+        )
+    fixed = ("protocol", "model", *(k for k in a if (a[k] is None) != (b[k] is None)))
+    clash = next((k for k in fixed if a[k] != b[k]), None)
+    if clash is not None:
+        raise InputError(f"out: cannot extend {root}: {clash} is {a[clash]} there, {b[clash]} here")
+    merged = {k: (a[k] + [v for v in b[k] if v not in a[k]]) if isinstance(a[k], list) else a[k] for k in a}
+    return validate(SweepSpec, merged)
 
 
 def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
@@ -249,35 +311,85 @@ def run_sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool = False,
+    extend: bool = False,
+    quiet: bool = False,
 ) -> pd.DataFrame:
     """Run (or resume) a sweep into ``out``; returns every finished point.
 
     ``workers``: local processes (default: all cores; 1 runs in this process).
     ``scheduler``: a Dask scheduler address (``tcp://host:port``) or ``"local"`` for a
     Dask ``LocalCluster`` with ``workers`` processes; None uses local processes.
+    ``extend``: add this spec's points to a store holding another spec (else refused).
+    ``quiet``: no PyBaMM warnings, in this process and the workers.
     """
+    if workers is not None and workers < 1:
+        raise InputError(f"workers: must be at least 1 (got {workers})")
     load_protocol(spec.protocol)  # unknown names stop here, before any work
     for point in spec.points():
         _point_binder(point)  # unknown binders and bad properties stop here too
-    store = SweepStore(out)
-    store.write_spec(spec)
-    points = spec.points()
-    done = store.done()
-    todo = [p for p in points if point_id(p, spec) not in done]
-    state = SweepProgress(total=len(points), skipped=len(points) - len(todo))
-    bar = _progress_bar(state) if progress else None
-    spec_json = spec.model_dump_json()
-    try:
-        for row, cycles in _execute(spec_json, todo, workers, scheduler):
-            store.write(row, cycles)
-            state.record(row)
+    out = writable_dir(out, "out")
+    with _locked(out):
+        if (out / "spec.yaml").is_file():
+            spec = merged_spec(load_spec(out / "spec.yaml"), spec, out, extend=extend)
+        store = SweepStore(out)
+        store.write_spec(spec)
+        points = spec.points()
+        done = store.done()
+        todo = [p for p in points if point_id(p, spec) not in done]
+        state = SweepProgress(total=len(points), skipped=len(points) - len(todo))
+        bar = _progress_bar(state) if progress else None
+        spec_json = spec.model_dump_json()
+        try:
+            with quieted(quiet):
+                for row, cycles in _execute(spec_json, todo, workers, scheduler, quiet):
+                    store.write(row, cycles)
+                    state.record(row)
+                    if bar:
+                        bar.update(1)
+                        bar.set_postfix(done=state.done + state.skipped, failed=state.failed, remaining=state.remaining)
+        finally:
             if bar:
-                bar.update(1)
-                bar.set_postfix(done=state.done + state.skipped, failed=state.failed, remaining=state.remaining)
-    finally:
-        if bar:
-            bar.close()
+                bar.close()
     return load_sweep(out)
+
+
+def silence_pybamm() -> None:
+    """No PyBaMM warnings or log messages below errors (``--quiet``)."""
+    import pybamm
+
+    warnings.simplefilter("ignore")
+    pybamm.set_logging_level("ERROR")
+
+
+@contextlib.contextmanager
+def quieted(quiet: bool = True) -> Iterator[None]:
+    """Within: :func:`silence_pybamm` if ``quiet``; the warning filters and PyBaMM's log
+    level are restored after."""
+    if not quiet:
+        yield
+        return
+    import pybamm
+
+    level = pybamm.logger.level
+    try:
+        with warnings.catch_warnings():
+            silence_pybamm()
+            yield
+    finally:
+        pybamm.logger.setLevel(level)
+
+
+def _worker_init(parent: int, quiet: bool) -> None:
+    """A pool worker dies with the sweep's process: SIGKILL on the parent's death (Linux
+    ``PR_SET_PDEATHSIG``; elsewhere the pool's own shutdown), so none is left orphaned."""
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if quiet:
+        silence_pybamm()
 
 
 def _progress_bar(state: SweepProgress):
@@ -286,7 +398,9 @@ def _progress_bar(state: SweepProgress):
     return tqdm(total=state.total, initial=state.skipped, unit="point", desc="sweep")
 
 
-def _execute(spec_json: str, todo: list[dict], workers: int | None, scheduler: str | None) -> Iterable[tuple]:
+def _execute(
+    spec_json: str, todo: list[dict], workers: int | None, scheduler: str | None, quiet: bool = False
+) -> Iterable[tuple]:
     """Yield (row, cycles) of each point as it finishes, on the chosen engine."""
     if not todo:
         return
@@ -295,17 +409,25 @@ def _execute(spec_json: str, todo: list[dict], workers: int | None, scheduler: s
         return
     workers = workers or os.cpu_count() or 1
     if workers == 1:
-        for point in todo:
-            yield solve_point(spec_json, point)
+        # Ctrl-C ends the point at its next step; that point is cut short, so it is not
+        # stored (a re-run solves it) and the sweep stops as a KeyboardInterrupt
+        with stop_on_sigint():
+            for point in todo:
+                solved = solve_point(spec_json, point)
+                if interrupted():
+                    raise KeyboardInterrupt
+                yield solved
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(os.getpid(), quiet)) as pool:
         futures = [pool.submit(solve_point, spec_json, p) for p in todo]
         try:
             for future in as_completed(futures):
                 yield future.result()
-        except BaseException:
+        except BaseException:  # Ctrl-C or an error: stop now, the finished points are stored
             for future in futures:
                 future.cancel()
+            for process in list(pool._processes.values()):
+                process.kill()
             raise
 
 
@@ -334,6 +456,7 @@ def _execute_dask(spec_json: str, todo: list[dict], workers: int | None, schedul
 DEFAULT_PROTOCOL = {
     Metric.CYCLE_RETENTION: "paper",
     Metric.MEAN_CE: "paper",
+    Metric.MEDIAN_CE: "paper",
     f"{Metric.RATE_RETENTION}_1.5C": "rate",
 }
 
@@ -374,6 +497,7 @@ def min_requirement(
     low: float | None = None,
     high: float | None = None,
     rel_tol: float = 0.02,
+    progress: bool = False,
 ) -> Requirement:
     """Bisect for the least ``axis`` value (pressure [MPa], cohesion or adhesion [N/m]) at
     which ``metric >= target``; a binder property is searched at ``pressure_MPa``.
@@ -381,7 +505,8 @@ def min_requirement(
     Relies on the metric rising along the axis, which the model's laws guarantee for
     capacity, ICE and retention (tested); every evaluation is returned as evidence so the
     monotonicity can be checked. Pressure is bisected in log (``high / low`` to 1 +
-    ``rel_tol``), a binder property linearly (to ``rel_tol`` of the range).
+    ``rel_tol``), a binder property linearly (to ``rel_tol`` of the range). ``progress``:
+    a line per evaluation on stderr (each is a whole run: minutes for the paper protocol).
     """
     if axis not in REQUIREMENT_AXES:
         raise InputError(f"axis: must be one of {', '.join(REQUIREMENT_AXES)} (got {axis!r})")
@@ -409,15 +534,23 @@ def min_requirement(
         else:
             solved = sim.solve(the_binder.model_copy(update={f"{axis}_N_m": x}))
         metrics = flatten(solved.metrics)
-        if metrics.get(metric) is None:
+        if metrics.get(metric) is None and solved.complete:
             raise InputError(f"metric: {metric!r} is not produced by protocol {protocol_obj.name!r}")
-        evidence.append((x, float(metrics[metric])))
-        return float(metrics[metric])
+        # a run stopped before the metric's cycle (e.g. contact lost) misses the target: NaN
+        got = math.nan if metrics.get(metric) is None else float(metrics[metric])
+        evidence.append((x, got))
+        if progress:
+            print(
+                f"  run {len(evidence)}: {axis} {x:.4g} {unit}: {metric} = {got:.4g} ({solved.elapsed_s:.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
+        return got
 
     def result(x, bracket, message):
         return Requirement(the_binder.name, metric, target, axis, x, bracket, sorted(evidence), message)
 
-    if value(high) < target:
+    if not value(high) >= target:  # NaN (no value) misses too
         return result(None, None, f"not reached even at {axis} {high:g} {unit}")
     if value(low) >= target:
         return result(low, (low, low), f"already met at the lowest {axis} tried, {low:g} {unit}")

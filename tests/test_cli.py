@@ -67,6 +67,7 @@ def test_list_names_protocols_and_binders(capsys):
     text = capsys.readouterr().out
     assert "formation" in text
     assert "NBR-A" in text
+    assert "for thick or cold electrodes and high rates use the DFN" in text  # when the model choice matters
 
 
 def _write(tmp_path, name, text):
@@ -145,10 +146,14 @@ def test_console_script_prints_no_traceback():
     assert proc.stderr.strip() == "assb-sim: error: stack_pressure_MPa: Input should be greater than 0 (got -1.0)"
 
 
-def test_fixed_gap_run_writes_the_pressure_trace(tmp_path):
+def test_fixed_gap_run_writes_the_pressure_trace(tmp_path, capsys):
     out = tmp_path / "fg"
     args = ["run", "formation", "--model", "SPMe", "--cell", "fixed-gap", "--pressure", "30", "--out", str(out)]
     assert main([*args, "--quiet"]) == 0
+    printed = capsys.readouterr().out  # a fixed-gap cell is run for its pressure: the run says it
+    for key in (Metric.PRESSURE_FINAL, Metric.FIRST_DP_LITHIATION, Metric.DP_ACCUMULATED):
+        assert f"  {key} = " in printed
+    assert "nothing saved" not in printed
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["cell"] == "fixed-gap"
     assert metrics[Metric.PRESSURE_FINAL] < metrics[Metric.PRESSURE_INITIAL] == 30
@@ -203,6 +208,78 @@ def test_every_subcommand_help_prints(capsys):
     assert "wt%" in capsys.readouterr().out
 
 
+def test_help_shows_the_defaults(capsys):
+    """Every option with a default says it: the model (DFN for run, SPMe for sweep and the
+    searches), the paper's 48 MPa, where reports go."""
+    expected = {
+        "run": ["(default: DFN)", "the paper's 48", "the paper's 60", "(default: none)", "default NBR-A"],
+        "sweep": ["(default SPMe)", "(default: 48)", "(default: the binder's)", "default formation"],
+        "validate": ["(default: DFN)", "(default: out/validation)"],
+        "min-pressure": ["(default: SPMe)", "(default 200)", "(default: 0.02)"],
+        "fit": ["(default: out/fit)", "(default 2)"],
+    }
+    for command, needles in expected.items():
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+        for needle in needles:
+            assert needle in text, (command, needle)
+
+
+def test_headline_is_what_the_protocol_measures(formation_spme):
+    from assb_sim.cli import headline
+
+    first = [Metric.FIRST_DELITHIATION, Metric.ICE]
+    m = dict(formation_spme.metrics)
+    assert headline(m) == first
+    rate = m | {Metric.RATE_RETENTION: {"0.15C": 1.0, "1.5C": 0.93}}
+    assert headline(rate) == [*first, f"{Metric.RATE_RETENTION}_0.15C", f"{Metric.RATE_RETENTION}_1.5C"]
+    # a CV run has no galvanostatic cycle: no "n/a" first-cycle lines, its own three
+    cv = m | dict.fromkeys(first) | {Metric.CV_FIRST: 1.2, Metric.CV_SECOND: 1.0, Metric.CV_LOSS: 0.17}
+    assert headline(cv) == [Metric.CV_FIRST, Metric.CV_SECOND, Metric.CV_LOSS]
+    cycling = m | {Metric.CYCLE_RETENTION: 0.9, Metric.MEAN_CE: 1.0, Metric.MEDIAN_CE: 0.99}
+    assert headline(cycling)[-3:] == [Metric.CYCLE_RETENTION, Metric.MEAN_CE, Metric.MEDIAN_CE]
+
+
+def test_rate_run_prints_retention_and_says_nothing_is_saved(tmp_path, capsys):
+    short = tmp_path / "rate-short.yaml"
+    short.write_text(
+        "name: rate-short\nblocks:\n  - {role: formation, cycles: 1, c_rate: 0.15}\n"
+        "  - {role: rate, cycles: 1, c_rate: 0.15}\n  - {role: rate, cycles: 1, c_rate: 1.5}\n"
+    )
+    assert main(["run", str(short), "--model", "SPMe", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert f"  {Metric.RATE_RETENTION}_1.5C = 0.9" in printed
+    assert "nothing saved: --out DIR" in printed
+    assert not list(tmp_path.glob("*.json"))
+
+
+def test_searches_and_validation_report_progress(capsys):
+    """A search prints each run as it finishes (stderr), so minutes are not silent."""
+    args = ["min-pressure", "--binder", "NBR-T", "--metric", Metric.ICE, "--target", "0.76", "--tol", "0.5"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "run 1: pressure 200 MPa: initial_coulombic_efficiency = " in err
+    assert "run 3: pressure" in err
+    assert main([*args, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_validation_advances_a_bar_per_run():
+    import io
+
+    import pandas as pd
+    from tqdm import tqdm
+
+    from assb_sim.targets import CASE
+    from assb_sim.validation import run_cases
+
+    cases = pd.DataFrame([("formation", "NBR-T", 16, 60), ("formation", "NBR-A", 16, 60)], columns=CASE)
+    with tqdm(total=2, file=io.StringIO()) as bar:
+        assert len(run_cases(cases, "SPMe", bar)) == 2
+        assert bar.n == 2
+
+
 def test_model_names_are_case_insensitive():
     from assb_sim.cli import _parser
 
@@ -229,3 +306,19 @@ def test_requirement_searches_refuse_what_would_give_a_wrong_answer(extra, messa
     """Each of these once ran and answered (exit 0) with a meaningless bracket."""
     assert main(["min-cohesion", "--pressure", "2", *extra]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_default_report_folders_stay_out_of_the_checkout():
+    """`validate`, `fit` and `cross-validate` without --out write under the git-ignored
+    out/; the README's former report/ is ignored too."""
+    from pathlib import Path
+
+    from assb_sim.cli import _parser
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    outs = [_parser().parse_args([command]).out for command in ("validate", "fit", "cross-validate")]
+    for out in [*outs, Path("report")]:
+        check = subprocess.run(["git", "check-ignore", "-q", str(out / "report.md")], cwd=root, check=False)
+        assert check.returncode == 0, out

@@ -73,6 +73,21 @@ def test_spme_agrees_with_dfn(formation_dfn, formation_spme):
         assert formation_spme.metrics[key] == pytest.approx(formation_dfn.metrics[key], rel=0.02)
 
 
+def test_spme_overestimates_rate_capability_of_a_thick_cold_electrode():
+    """Where the model choice matters (docs/model.md, `assb-sim list`): in a 9 mg/cm2
+    electrode at 25 degC the reaction crowds at the separator, which one averaged particle
+    misses; the first capacity still agrees."""
+    protocol = short_protocol(
+        {"role": "formation", "cycles": 1, "c_rate": 0.15},
+        {"role": "rate", "cycles": 1, "c_rate": 0.15},
+        {"role": "rate", "cycles": 1, "c_rate": 0.75},
+    )
+    design = assb_sim.load_cell_design().with_conditions(loading_mg_cm2=9.0, temperature_C=25)
+    dfn, spme = (assb_sim.run(protocol, model=m, design=design).metrics for m in ("DFN", "SPMe"))
+    assert spme[Metric.FIRST_DELITHIATION] == pytest.approx(dfn[Metric.FIRST_DELITHIATION], rel=0.005)
+    assert spme[Metric.RATE_RETENTION]["0.75C"] > 1.05 * dfn[Metric.RATE_RETENTION]["0.75C"]
+
+
 def test_capacity_falls_with_rate_and_with_cold():
     protocol = short_protocol(
         {"role": "formation", "cycles": 1, "c_rate": 0.15},

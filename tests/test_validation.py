@@ -69,3 +69,59 @@ def test_validate_meets_every_target_not_listed_as_a_known_miss(tmp_path):
     assert "unexpected misses: none" in report
     for figure in ("first_cycle_profiles", "capacity_shares", "capacity_ice_vs_pressure", "rate_and_cycling"):
         assert (tmp_path / f"{figure}.png").stat().st_size > 10_000, figure
+
+
+def test_report_gives_the_papers_mean_ce_with_the_median_beside(tmp_path):
+    """The first 0.3 C cycle after the 1.5 C block returns stranded charge (CE > 1) and
+    lifts the mean; the report names the paper's statistic and shows the median."""
+    import numpy as np
+
+    import assb_sim
+    from assb_sim.metrics import Col, Metric
+    from assb_sim.validation import Validation, _ce_statistics
+
+    short = tmp_path / "paper-short.yaml"
+    short.write_text(
+        "name: paper-short\nblocks:\n  - {role: formation, cycles: 1, c_rate: 0.15}\n"
+        "  - {role: rate, cycles: 1, c_rate: 1.5}\n  - {role: cycling, cycles: 3, c_rate: 0.3}\n"
+    )
+    result = assb_sim.run(str(short), model="SPMe", binder="NBR-T", pressure_MPa=16)
+    ce = result.cycles.loc[result.cycles[Col.ROLE] == "cycling", Col.CE].to_numpy()
+    assert ce[0] > 1 > np.median(ce)  # the recovery cycle
+    assert result.metrics[Metric.MEDIAN_CE] == pytest.approx(np.median(ce))
+    assert result.metrics[Metric.MEAN_CE] > result.metrics[Metric.MEDIAN_CE]
+    validation = Validation(pd.DataFrame(), pd.DataFrame(), {("paper", "NBR-T", 16, 60): result})
+    text = "\n".join(_ce_statistics(validation))
+    assert "mean CE (paper's statistic) | median CE" in text
+    row = f"| NBR-T | 16 | {np.mean(ce):.4f} | {np.median(ce):.4f} | {ce.max():.3f} (3) |"
+    assert row in text
+
+    # the figure: the paper's retentions as points, every cycle's CE inside the axis
+    from assb_sim.plotting import _figure_cycling
+
+    validation.table = load_targets()
+    fig = _figure_cycling(validation)
+    capacity, ce_axis = fig.axes[1], fig.axes[3]  # the 16 MPa column
+    hollow = [line for line in capacity.get_lines() if line.get_marker() == "D" and line.get_mfc() == "none"]
+    assert len(hollow) == 1
+    assert len(hollow[0].get_xdata()) == 2  # 1.5 C retention and 100-cycle retention
+    low, high = ce_axis.get_ylim()
+    all_ce = 100 * result.cycles[Col.CE]
+    assert low < all_ce.min() < all_ce.max() < high  # first cycle and the recovery cycle shown
+
+
+def test_capacity_ice_figure_has_units_and_keeps_equal_paper_points_apart():
+    from assb_sim.plotting import _figure_pressure
+    from assb_sim.validation import Validation
+
+    fig = _figure_pressure(Validation(load_targets(), pd.DataFrame(), {}))
+    capacity, ice = fig.axes
+    assert capacity.get_ylabel() == "1st delithiation capacity [mAh g$^{-1}$]"
+    assert ice.get_ylabel() == "Initial coulombic efficiency [%]"
+    at_80 = [
+        (line.get_marker(), line.get_markersize())
+        for line in ice.get_lines()
+        if 80 in list(line.get_xdata()) and line.get_mfc() == "none"
+    ]
+    assert len(at_80) == 2  # NBR-A and NBR-T both quote 77 % at 80 MPa
+    assert at_80[0] != at_80[1]
