@@ -69,7 +69,8 @@ def test_cv_first_cycle_carries_the_crystalline_si_at_the_vertex():
     amorphous = _solve(CV, {n.SI_INITIAL_CRYSTALLINE: 0.0}).metrics
     assert crystalline[Metric.CV_LOSS] > 0.1
     assert crystalline[Metric.CV_LOSS] > amorphous[Metric.CV_LOSS] + 0.1
-    assert crystalline[Metric.CV_SECOND] == pytest.approx(amorphous[Metric.CV_SECOND], rel=0.1)
+    # at 0.5 mV/s some c-Si is left for cycle 2: its vertex current is not below the amorphous one
+    assert crystalline[Metric.CV_SECOND] >= amorphous[Metric.CV_SECOND]
 
 
 def test_decomposition_runs_only_below_its_onset(two_cycles):
