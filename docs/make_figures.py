@@ -1,15 +1,21 @@
-"""Regenerate the figures of docs/mechanics.md and docs/model.md: ``python docs/make_figures.py``
-(``first-lithiation`` for that figure only).
+"""Regenerate every figure of docs/ and the README: ``python docs/make_figures.py``
+(``first-lithiation`` for that figure only), then stamp them with the hash of the sources
+they depend on (``docs/img/SOURCES.sha256``; tests/test_docs.py fails when it is stale).
 
 Formation (3 x 0.15 C, 60 degC) at several stack pressures for each binder, with one
 built model reused for every pressure and binder, the fixed-gap pressure-monitoring
 protocol for NBR-A and NBR-T, and the first lithiation (c-Si plateau, decomposition per
-voltage window, first and second CV cycle). Prints the numbers the figures show.
+voltage window, first and second CV cycle), the README's formation and CV run figures,
+and the validation report's figures (a DFN validation, ~15 min). Prints the numbers the
+figures show.
 """
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -24,7 +30,11 @@ from assb_sim.parameters import load_binder, load_cell_design
 from assb_sim.plotting import plot_first_lithiation, plot_pressure_trace, plot_voltammogram
 from assb_sim.simulation import Simulator
 
-OUT = Path(__file__).resolve().parent / "img"
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "img"
+STAMP = OUT / "SOURCES.sha256"
+# what the figures depend on: parameters, the fit, the physics and how it is plotted
+SOURCES = ("parameter_sets", "validation/fit.yaml", "validation/targets.csv", "assb_sim")
 BINDERS = ("NBR-A", "NBR-T", "NBR-X", "PB")
 PRESSURES_MPA = (8, 16, 30, 48, 80)
 
@@ -77,11 +87,48 @@ def first_lithiation() -> None:
     plt.close(fig)
 
 
+def sources_hash() -> str:
+    """SHA-256 over the figures' sources (file paths and contents, in order)."""
+    digest = hashlib.sha256()
+    for name in SOURCES:
+        root = ROOT / name
+        for path in sorted(root.rglob("*") if root.is_dir() else [root]):
+            if path.is_file() and path.suffix in {".py", ".yaml", ".csv"}:
+                digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def run_figures() -> None:
+    """The README's formation profiles and the CV voltammogram (DFN runs as the README shows)."""
+    from assb_sim.plotting import plot_voltage_profiles
+
+    for protocol, name, plot in (
+        ("formation", "formation_voltage_profiles.png", plot_voltage_profiles),
+        ("cv", "cv_voltammogram.png", plot_voltammogram),
+    ):
+        ax = plot(assb_sim.run(protocol, model="DFN"))
+        ax.figure.tight_layout()
+        ax.figure.savefig(OUT / name, dpi=130)
+        plt.close(ax.figure)
+
+
+def validation_figures() -> None:
+    """The validation report's figures, as docs/img/validation_*.png."""
+    from assb_sim.validation import validate, write_report
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_report(validate(model="DFN"), Path(tmp))
+        for png in Path(tmp).glob("*.png"):
+            shutil.copy(png, OUT / f"validation_{png.name}")
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     first_lithiation()
     if sys.argv[1:] == ["first-lithiation"]:
         return
+    run_figures()
+    validation_figures()
     study = pressure_study()
     print(study.round(3).to_string(index=False))
     print("| binder | " + " | ".join(f"{p} MPa capacity / ICE" for p in (16, 48, 80)) + " |")
@@ -118,6 +165,7 @@ def main() -> None:
     fig.tight_layout()
     fig.savefig(OUT / "fixed_gap_pressure_traces.png", dpi=130)
     plt.close(fig)
+    STAMP.write_text(sources_hash() + "\n")
 
 
 if __name__ == "__main__":

@@ -111,3 +111,16 @@ def test_readme_python_runs_and_states_true_numbers(tmp_path, monkeypatch):
     assert dict(ds.sizes) == {"binder": 2, "pressure_MPa": 5}
     assert namespace["found"].value is not None
     assert os.listdir(tmp_path / "out") == ["binders"]
+
+
+def test_docs_figures_are_from_the_current_sources():
+    """docs/img was regenerated (``python docs/make_figures.py``) since the parameters, the
+    fit or the code last changed: the figures the docs show are the model's."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_figures", ROOT / "docs" / "make_figures.py")
+    figures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(figures)
+    assert figures.STAMP.read_text().strip() == figures.sources_hash(), (
+        "docs/img is stale: run python docs/make_figures.py"
+    )
