@@ -23,6 +23,7 @@ import math
 import os
 import signal
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -424,9 +425,11 @@ def _execute(
             for future in as_completed(futures):
                 yield future.result()
         except BaseException:  # Ctrl-C or an error: stop now, the finished points are stored
-            for future in futures:
-                future.cancel()
-            for process in list(pool._processes.values()):
+            processes = list((pool._processes or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            # the pool's manager thread reports the workers killed below as broken: not news
+            threading.excepthook = lambda args: None
+            for process in processes:
                 process.kill()
             raise
 

@@ -33,8 +33,20 @@ from assb_sim.simulation import Simulator
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "img"
 STAMP = OUT / "SOURCES.sha256"
-# what the figures depend on: parameters, the fit, the physics and how it is plotted
-SOURCES = ("parameter_sets", "validation/fit.yaml", "validation/targets.csv", "assb_sim")
+# what the figures depend on: parameters, the fit, the protocols, the physics, the metrics
+# and how they are plotted (not the CLI, sweeps or fitting machinery)
+SOURCES = (
+    "parameter_sets",
+    "experiments",
+    "validation/fit.yaml",
+    "validation/targets.csv",
+    "validation/known_misses.yaml",
+    "assb_sim/submodels",
+    *(
+        f"assb_sim/{m}.py"
+        for m in ("materials", "model", "parameters", "metrics", "plotting", "protocols", "simulation", "validation")
+    ),
+)
 BINDERS = ("NBR-A", "NBR-T", "NBR-X", "PB")
 PRESSURES_MPA = (8, 16, 30, 48, 80)
 
