@@ -159,11 +159,13 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--model", default="DFN", type=_model_kind, choices=models, help="DFN or SPMe")
     val.add_argument("--strict", action="store_true", help="exit 1 on any miss, known or not")
     val.add_argument("--bands", action="store_true", help="± SD of the NBR-X/PB predictions (SPMe sensitivities; slow)")
+    val.add_argument("--workers", type=int, default=None, metavar="N", help="parallel processes (default: all cores)")
     val.add_argument("--quiet", action="store_true", help="no progress bar")
 
     rep = sub.add_parser("reproduce", help="regenerate every figure and table of the validation report")
     rep.add_argument("--out", type=Path, required=True, metavar="DIR", help="report folder")
     rep.add_argument("--model", default="DFN", type=_model_kind, choices=models, help="DFN or SPMe")
+    rep.add_argument("--workers", type=int, default=None, metavar="N", help="parallel processes (default: all cores)")
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
 
     fit = sub.add_parser("fit", help="fit the shared parameters to the paper (validation/fit.yaml)")
@@ -264,7 +266,7 @@ def _validate(args: argparse.Namespace) -> int:
     from .fitting import prediction_band
     from .validation import prediction_cases, validate, write_report
 
-    result = validate(model=args.model, progress=not args.quiet)
+    result = validate(model=args.model, progress=not args.quiet, workers=args.workers)
     if getattr(args, "bands", False):  # the fit's model (SPMe) for the sensitivities: p + 1 runs per case
         result.bands = {
             (protocol, binder, p, t): prediction_band(protocol, binder, pressure_MPa=float(p), temperature_C=float(t))

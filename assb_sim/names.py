@@ -103,6 +103,12 @@ def disconnected_film_lithium(phase: str) -> str:
     return f"Decomposition lithium on disconnected {PHASE_LABEL[phase].lower()} [mol]"
 
 
+def phase_current(phase: str) -> str:
+    """The x-averaged volumetric interfacial current of a phase as its own algebraic state
+    [A.m-3]: the mechanics reads it instead of PyBaMM's average over every node."""
+    return f"{PHASE_LABEL[phase]} mean volumetric interfacial current [A.m-3]"
+
+
 def connected_lithium(phase: str) -> str:
     """Li in the connected particles of a phase [mol], tracked as its own state."""
     return f"{PHASE_LABEL[phase]} connected lithium [mol]"
@@ -200,6 +206,7 @@ RELEASE_CONTRACTION = "Loosened-particle release contraction"
 UPTAKE_CAPACITY = "Si irreversible uptake capacity [mol.m-3]"
 UPTAKE_SCALE = "Si irreversible uptake filling scale [mol.m-3]"
 UPTAKE_EFOLD = "Si uptake filling share of the reversible capacity"
+SI_MEAN_CURRENT = "Si mean interfacial current density [A.m-2]"  # an algebraic state
 UPTAKE_STATE = "Si irreversible uptake [mol]"
 UPTAKE_CURRENT = "Si irreversible uptake current density [A.m-2]"
 # every place Li goes in the electrode: particles (connected, trapped), products, Si uptake

@@ -193,6 +193,16 @@ class Protocol(_Strict):
             ocv = block.end_voltage
         return cycles
 
+    def begins(self, other: Protocol) -> bool:
+        """Whether ``other`` starts with this protocol's cycles under the same conditions
+        (formation begins rate, rate begins paper): a run of ``other`` holds a run of this."""
+        same = ("temperature_C", "stack_pressure_MPa", "loading_mg_cm2", "cell")
+        return (
+            len(other.blocks) > len(self.blocks)
+            and other.blocks[: len(self.blocks)] == self.blocks
+            and all(getattr(self, f) == getattr(other, f) for f in same)
+        )
+
     def cycle_labels(self) -> list[tuple[GalvanostaticBlock | VoltammetryBlock, int]]:
         """(block, index within the block) for every cycle, in order."""
         return [(b, i) for b in self.blocks for i in range(b.cycles)]

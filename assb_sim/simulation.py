@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -152,6 +152,24 @@ class RunResult:
     @property
     def complete(self) -> bool:
         return self.failure is None
+
+    def first_cycles(self, protocol: Protocol) -> RunResult:
+        """The run of ``protocol`` read from this run of a longer protocol that begins with
+        it (:meth:`Protocol.begins`): the same steps on the same cell, solved once."""
+        if not protocol.begins(self.protocol):
+            raise ValueError(f"protocol {protocol.name!r} does not begin {self.protocol.name!r}")
+        n_cycles = protocol.n_cycles
+        failure = self.failure if self.failure is not None and self.failure.cycle <= n_cycles else None
+        cycles = self.cycles[self.cycles[Col.CYCLE] <= n_cycles].reset_index(drop=True)
+        result = replace(
+            self,
+            protocol=protocol,
+            cycles=cycles,
+            failure=failure,
+            voltage_curves={k: v for k, v in self.voltage_curves.items() if k <= n_cycles},
+        )
+        result.metrics = metrics(result)
+        return result
 
 
 def run(
@@ -323,7 +341,8 @@ def solver(output_variables: tuple[str, ...] = ()) -> pybamm.IDAKLUSolver:
     delithiated particles hold only ~1e-4 of their capacity. With ``output_variables``
     only those are stored: much less memory and no re-evaluation afterwards.
     """
-    return _Solver(atol=1e-8, rtol=1e-6, output_variables=list(output_variables) or None)
+    options = {"suppress_algebraic_error": True}
+    return _Solver(atol=1e-8, rtol=1e-6, output_variables=list(output_variables) or None, options=options)
 
 
 def _initial_ocv(values: pybamm.ParameterValues) -> float:

@@ -419,12 +419,19 @@ def _execute(
                     raise KeyboardInterrupt
                 yield solved
         return
+    yield from in_processes(solve_point, [(spec_json, p) for p in todo], workers, quiet)
+
+
+def in_processes(function: Callable, calls: list[tuple], workers: int, quiet: bool = False) -> Iterable[Any]:
+    """``function(*args)`` for every ``args`` of ``calls`` in ``workers`` local processes,
+    yielded as each finishes. The workers die with this process, and on Ctrl-C or an error
+    they are killed at once: what was yielded before is kept by the caller."""
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(os.getpid(), quiet)) as pool:
-        futures = [pool.submit(solve_point, spec_json, p) for p in todo]
+        futures = [pool.submit(function, *args) for args in calls]
         try:
             for future in as_completed(futures):
                 yield future.result()
-        except BaseException:  # Ctrl-C or an error: stop now, the finished points are stored
+        except BaseException:  # Ctrl-C or an error: stop now
             processes = list((pool._processes or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
             # the pool's manager thread reports the workers killed below as broken: not news

@@ -7,7 +7,8 @@ parameter was fitted to it (everything else is a prediction).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -15,8 +16,10 @@ import pandas as pd
 from .metrics import FIRST_CYCLE_METRICS, Col, Metric, metric_value
 from .parameters import load_binder
 from .plotting import save_validation_figures
-from .protocols import Role, load_protocol
+from .protocols import Protocol, Role, load_protocol
+from .schema import InputError
 from .simulation import RunResult, Simulator, protocol_design
+from .sweeps import in_processes
 from .targets import CASE, PREDICTED_BINDERS, load_known_misses, load_targets, target_key, tolerance_scale
 
 
@@ -53,22 +56,53 @@ class Validation:
         }
 
 
-def run_cases(cases: pd.DataFrame, model: str, bar=None) -> dict[tuple, RunResult]:
-    """Solve every (protocol, binder, pressure, temperature); one built model per protocol.
-    ``bar``: a tqdm bar advanced per case (a validation is minutes of runs)."""
+def run_cases(cases: pd.DataFrame, model: str, bar=None, workers: int = 1) -> dict[tuple, RunResult]:
+    """Solve every (protocol, binder, pressure, temperature) in ``workers`` processes.
+
+    A case whose protocol begins another case's (formation and rate begin paper) at the
+    same binder, pressure and temperature is read from that run's first cycles, not solved
+    again. ``bar``: a tqdm bar advanced per case (a validation is minutes of runs).
+    """
+    protocols = {name: load_protocol(name) for name in cases["protocol"].unique()}
+    keys = [tuple(case[c] for c in CASE) for _, case in cases.iterrows()]
+    host = {}  # case -> the case of the longest protocol that begins with it
+    for key in keys:
+        longer = [k for k in keys if k[1:] == key[1:] and protocols[key[0]].begins(protocols[k[0]])]
+        if longer:
+            host[key] = max(longer, key=lambda k: protocols[k[0]].n_cycles)
+    solved = [k for k in keys if k not in host]
+    # the longest runs first, so that the workers finish together
+    solved.sort(key=lambda k: -protocols[k[0]].n_cycles)
+    calls = [(k, protocols[k[0]], model) for k in solved]
     results = {}
-    for (protocol_name, temperature), group in cases.groupby(["protocol", "temperature_C"]):
-        protocol = load_protocol(protocol_name)
-        sim = Simulator(protocol, protocol_design(protocol, temperature_C=float(temperature)), model)
-        for _, case in group.iterrows():
-            key = tuple(case[c] for c in CASE)
-            binder = load_binder(case["binder"])
-            if bar is not None:
-                bar.set_postfix_str(f"{protocol_name} {case['binder']} {case['stack_pressure_MPa']:g} MPa")
-            results[key] = sim.solve(binder, pressure_MPa=float(case["stack_pressure_MPa"]))
-            if bar is not None:
-                bar.update()
-    return results
+    if workers == 1 or len(calls) < 2:
+        outcomes = (_solve_case(*call) for call in calls)
+    else:
+        outcomes = in_processes(_solve_case, calls, workers)
+    for key, result in outcomes:
+        results[key] = result
+        derived = {k: result.first_cycles(protocols[k[0]]) for k, h in host.items() if h == key}
+        results.update(derived)
+        if bar is not None:
+            bar.set_postfix_str(f"{key[0]} {key[1]} {key[2]:g} MPa")
+            bar.update(1 + len(derived))
+    return {k: results[k] for k in keys}
+
+
+_SIMULATORS: dict[tuple, Simulator] = {}  # per process: (protocol, temperature, model) -> built model
+
+
+def _solve_case(case: tuple, protocol: Protocol, model: str) -> tuple[tuple, RunResult]:
+    """One (protocol, binder, pressure, temperature) case; a built model is reused per
+    protocol, temperature and model kind in each process. The PyBaMM solution is dropped:
+    the report needs the per-cycle data only, and a process pool would have to copy it."""
+    _, binder, pressure_MPa, temperature_C = case
+    built = (protocol.name, float(temperature_C), model)
+    if built not in _SIMULATORS:
+        design = protocol_design(protocol, temperature_C=float(temperature_C))
+        _SIMULATORS[built] = Simulator(protocol, design, model)
+    result = _SIMULATORS[built].solve(load_binder(binder), pressure_MPa=float(pressure_MPa))
+    return case, replace(result, solution=None)
 
 
 def compare(targets: pd.DataFrame, results: dict[tuple, RunResult]) -> pd.DataFrame:
@@ -146,40 +180,39 @@ def qualitative_checks(results: dict[tuple, RunResult], monitor: dict[str, RunRe
     return table.assign(known_miss=[misses.get(f"check: {c}", "") for c in table["check"]])
 
 
-def validate(model: str = "DFN", targets: pd.DataFrame | None = None, progress: bool = False) -> Validation:
+def validate(
+    model: str = "DFN", targets: pd.DataFrame | None = None, progress: bool = False, workers: int | None = None
+) -> Validation:
     """Solve every target's case, the pressure series and the binders without targets
-    (NBR-X, PB: predictions from their measured mechanics), and the fixed-gap cell;
-    ``progress``: a bar over the runs (the DFN takes about a quarter of an hour)."""
+    (NBR-X, PB: predictions from their measured mechanics), and the fixed-gap cell, in
+    ``workers`` processes (default: every core); ``progress``: a bar over the runs."""
+    if workers is not None and workers < 1:
+        raise InputError(f"workers: must be at least 1 (got {workers})")
     targets = load_targets() if targets is None else targets
-    cases = targets[CASE].drop_duplicates()
     binders = ("NBR-A", "NBR-T", *PREDICTED_BINDERS)
     needed = pd.DataFrame(
         [("formation", b, p, 60) for b in binders for p in PRESSURE_SERIES_MPA]
         + [("paper", b, p, 60) for b in PREDICTED_BINDERS for p in (16, 48)],
         columns=CASE,
     )
-    monitor_protocol = load_protocol("pressure-monitor")
+    monitor = load_protocol("pressure-monitor")
     monitor_cases = pd.DataFrame(
-        [
-            ("pressure-monitor", b, monitor_protocol.stack_pressure_MPa, monitor_protocol.temperature_C)
-            for b in ("NBR-A", "NBR-T")
-        ],
+        [("pressure-monitor", b, monitor.stack_pressure_MPa, monitor.temperature_C) for b in ("NBR-A", "NBR-T")],
         columns=CASE,
     )
-    cases = pd.concat([cases, needed]).drop_duplicates()
+    cases = pd.concat([targets[CASE], needed, monitor_cases]).drop_duplicates()
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(cases) + len(monitor_cases), unit="run", desc=f"validate ({model})")
+        bar = tqdm(total=len(cases), unit="run", desc=f"validate ({model})")
     try:
-        results = run_cases(cases, model, bar)
-        monitor_results = run_cases(monitor_cases, model, bar)
+        results = run_cases(cases, model, bar, workers=workers or os.cpu_count() or 1)
     finally:
         if bar is not None:
             bar.close()
-    monitor = {key[1]: r for key, r in monitor_results.items()}
-    return Validation(compare(targets, results), qualitative_checks(results, monitor), results | monitor_results, model)
+    monitored = {key[1]: r for key, r in results.items() if key[0] == monitor.name}
+    return Validation(compare(targets, results), qualitative_checks(results, monitored), results, model)
 
 
 def prediction_cases(validation: Validation) -> list[tuple]:

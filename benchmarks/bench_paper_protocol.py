@@ -1,69 +1,88 @@
-"""Time the `paper` protocol (115 cycles) with assb-sim's DFN against plain PyBaMM.
+"""Time the `paper` protocol (115 cycles) with assb-sim's coupled model against plain PyBaMM.
 
-The reference is PyBaMM's own composite (graphite + Si) half-cell DFN with the same
-parameter values, the same solver and the same experiment, solved in the same process;
-only the ratio is meaningful. Usage: ``python benchmarks/bench_paper_protocol.py [--protocol NAME]``.
+The reference is PyBaMM's own composite (graphite + Si) half-cell model with its SEI option
+on, the same parameter values (Si amorphous from the start: plain PyBaMM has no crystalline
+Si), the same solver with the same options and stored variables, and the same experiment,
+in the same process. Each is built once and solved twice: the first solve includes PyBaMM's
+set-up (a model per step kind discretised, its Jacobian built), the second is the bare
+solve a sweep point or a fit evaluation pays. Then the whole CLI (`assb-sim run paper
+--out DIR`, outputs included) in a child process, with its peak memory. Only ratios are
+meaningful. Usage: ``python benchmarks/bench_paper_protocol.py [--protocol NAME] [--model DFN]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
+import subprocess
+import sys
+import tempfile
 import time
 
 import pybamm
 
 import assb_sim
+from assb_sim import names as n
 from assb_sim.metrics import RECORDED
 from assb_sim.model import plain_composite_model
 from assb_sim.parameters import inputs
-from assb_sim.simulation import solver
+from assb_sim.simulation import Simulator, protocol_design, solver
 
 
-def _time_plain(protocol: assb_sim.Protocol, values: pybamm.ParameterValues, lean: bool) -> float:
-    """Plain PyBaMM: one experiment with every cycle, no assb-sim code in the loop.
+def _twice(solve) -> tuple[float, float]:
+    """(first solve with set-up, second solve) in seconds."""
+    times = []
+    for _ in range(2):
+        start = time.perf_counter()
+        solve()
+        times.append(time.perf_counter() - start)
+    return times[0], times[1]
 
-    Same parameter values, with assb-sim's input parameters fixed to NBR-A at 48 MPa.
-    ``lean`` stores only the variables assb-sim stores (those plain PyBaMM has), as
-    assb-sim does by default; otherwise PyBaMM's default of storing everything.
-    """
-    values = values.copy()
-    values.update(inputs(assb_sim.load_cell_design(), assb_sim.load_binder("NBR-A")))
-    model = plain_composite_model("DFN")
-    recorded = tuple(v for v in RECORDED if v in model.variables) if lean else ()
-    start = time.perf_counter()
-    experiment = pybamm.Experiment(protocol.pybamm_cycles(ocv=1.0))
+
+def time_plain(protocol: assb_sim.Protocol, kind: str) -> tuple[float, float]:
+    design = protocol_design(protocol)
+    values = assb_sim.parameter_values(design).copy()
+    values.update(inputs(design, assb_sim.load_binder("NBR-A")) | {n.SI_INITIAL_CRYSTALLINE: 0.0})
+    model = plain_composite_model(kind, side_reaction=True)
+    recorded = tuple(v for v in RECORDED if v in model.variables)
+    experiment = pybamm.Experiment(protocol.pybamm_cycles(ocv=2.0))
     sim = pybamm.Simulation(model, parameter_values=values, experiment=experiment, solver=solver(recorded))
-    sol = sim.solve()
-    elapsed = time.perf_counter() - start
-    assert len(sol.cycles) == protocol.n_cycles
-    return elapsed
+    return _twice(lambda: sim.solve())
 
 
-def _time_assb(protocol: assb_sim.Protocol) -> float:
-    """assb-sim end to end (coupled electrochemo-mechanical DFN): build, solve, post-process."""
-    start = time.perf_counter()
-    result = assb_sim.run(protocol, model="DFN")
-    elapsed = time.perf_counter() - start
-    assert result.complete
-    return elapsed
+def time_assb(protocol: assb_sim.Protocol, kind: str) -> tuple[float, float]:
+    sim = Simulator(protocol, protocol_design(protocol), kind)
+    binder = assb_sim.load_binder("NBR-A")
+    return _twice(lambda: sim.solve(binder))
+
+
+def time_cli(protocol: str, kind: str) -> tuple[float, float]:
+    """Wall time [s] and peak memory [MB] of the whole CLI run in a child process."""
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        command = ["assb-sim", "run", protocol, "--model", kind, "--out", out, "--quiet"]
+        subprocess.run(command, check=True, capture_output=True)
+        wall = time.perf_counter() - start
+    return wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--protocol", default="paper")
-    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--model", default="DFN", choices=("DFN", "SPMe"))
     args = parser.parse_args()
     protocol = assb_sim.load_protocol(args.protocol)
-    values = assb_sim.parameter_values(assb_sim.load_cell_design())
-    plain = min(_time_plain(protocol, values, lean=False) for _ in range(args.repeats))
-    lean = min(_time_plain(protocol, values, lean=True) for _ in range(args.repeats))
-    ours = min(_time_assb(protocol) for _ in range(args.repeats))
-    print(f"protocol {protocol.name} ({protocol.n_cycles} cycles), DFN, pybamm {pybamm.__version__}")
-    print(f"plain PyBaMM composite half cell, all variables stored  : {plain:8.1f} s")
-    print(f"plain PyBaMM composite half cell, same variables stored : {lean:8.1f} s")
-    print(f"assb-sim coupled model, end to end                      : {ours:8.1f} s")
-    print(f"ratio assb-sim / plain PyBaMM (default storage)         : {ours / plain:8.2f}")
-    print(f"ratio assb-sim / plain PyBaMM (same storage)            : {ours / lean:8.2f}")
+    plain = time_plain(protocol, args.model)
+    ours = time_assb(protocol, args.model)
+    cli, peak_MB = time_cli(args.protocol, args.model)
+    print(f"protocol {protocol.name} ({protocol.n_cycles} cycles), {args.model}, pybamm {pybamm.__version__}")
+    print(f"plain PyBaMM composite half cell : first solve {plain[0]:7.1f} s, bare solve {plain[1]:7.1f} s")
+    print(f"assb-sim coupled model           : first solve {ours[0]:7.1f} s, bare solve {ours[1]:7.1f} s")
+    print(f"assb-sim CLI run, outputs written: {cli:7.1f} s, peak memory {peak_MB:.0f} MB")
+    print(f"ratio bare solve assb-sim / plain  : {ours[1] / plain[1]:5.2f}")
+    print(f"ratio first solve assb-sim / plain : {ours[0] / plain[0]:5.2f}")
+    print(f"ratio CLI run / own bare solve     : {cli / ours[1]:5.2f}")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -125,3 +125,16 @@ def test_capacity_ice_figure_has_units_and_keeps_equal_paper_points_apart():
     ]
     assert len(at_80) == 2  # NBR-A and NBR-T both quote 77 % at 80 MPa
     assert at_80[0] != at_80[1]
+
+
+def test_a_protocol_that_begins_another_is_read_from_its_run(formation_spme):
+    """Formation begins the rate test: run_cases solves the rate test only (in a worker
+    process) and reads formation from its first cycles, as it came out alone."""
+    cases = pd.DataFrame([("rate", "NBR-A", 48, 60), ("formation", "NBR-A", 48, 60)], columns=CASE)
+    results = run_cases(cases, "SPMe", workers=2)
+    read = results[("formation", "NBR-A", 48, 60)]
+    assert read.protocol.name == "formation" and len(read.cycles) == 3
+    assert read.cycles.equals(results[("rate", "NBR-A", 48, 60)].cycles.iloc[:3])
+    for key, value in formation_spme.metrics.items():
+        if isinstance(value, float) and key != "elapsed_s":
+            assert read.metrics[key] == pytest.approx(value, rel=1e-6, abs=1e-9), key

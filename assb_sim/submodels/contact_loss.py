@@ -30,9 +30,10 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
     so 0 <= l <= eps always. e is the strain whose cycling wears the phase's contacts (Si:
     its own; graphite: the composite's). Material cut off keeps its Li m (PyBaMM's "loss
     of lithium due to loss of active material"), which lowers the coulombic efficiency.
-    The loss is uniform through the electrode, so the connected Li n is one state:
-    PyBaMM's bookkeeping without making every mechanics equation depend on every
-    particle node.
+    The loss is uniform through the electrode, so the connected Li n is one state, and
+    so is <a j>, the phase's mean current (algebraic): PyBaMM's bookkeeping without making
+    every mechanics equation, and through k every node's, depend on every particle node
+    (a dense Jacobian block that made each step several times dearer).
     """
 
     def __init__(self, param, options, phase):
@@ -45,6 +46,9 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
         variables[loosened] = pybamm.Variable(loosened, scale=pp.epsilon_s_av)
         capacity = pp.epsilon_s_av * pp.c_max * self.domain_param.L * self.param.A_cc
         variables[lithium] = pybamm.Variable(lithium, scale=capacity)
+        current = n.phase_current(self.phase)  # scale: the phase's 1 C current density
+        one_c = self.param.F * pp.epsilon_s_av * pp.c_max / 3600
+        variables[current] = pybamm.Variable(current, domain="current collector", scale=one_c)
         return variables
 
     def get_coupled_variables(self, variables):
@@ -74,7 +78,7 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
         phase = self.phase
         eps = variables[n.active_fraction(phase)]
         k, n_k = variables[n.contact_loss_rate(phase)], variables[n.connected_lithium(phase)]
-        a_j = variables[n.interfacial_current(phase)]
+        a_j = variables[n.phase_current(phase)]
         self.rhs = {
             eps: -eps * k,
             variables[n.loosened_volume(phase)]: variables[n.rate(n.loosened_volume(phase))],
@@ -82,9 +86,14 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
             variables[n.trapped_lithium(phase)]: k * n_k,
         }
 
+    def set_algebraic(self, variables):
+        current = variables[n.phase_current(self.phase)]
+        self.algebraic = {current: (current - variables[n.interfacial_current(self.phase)]) / current.scale}
+
     def set_initial_conditions(self, variables):
         super().set_initial_conditions(variables)
         pp = self.phase_param
         n0 = pp.epsilon_s_av * pp.c_init_av * self.domain_param.L * self.param.A_cc
         self.initial_conditions[variables[n.loosened_volume(self.phase)]] = pybamm.Scalar(0)
         self.initial_conditions[variables[n.connected_lithium(self.phase)]] = n0
+        self.initial_conditions[variables[n.phase_current(self.phase)]] = pybamm.Scalar(0)

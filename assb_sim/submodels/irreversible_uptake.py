@@ -23,6 +23,9 @@ class IrreversibleUptake(BasePlating):
     into the Si particles, so the Si phase keeps its reversible capacity, and the sink
     never holds more than c_max. It sits in PyBaMM's extra-reaction slot of the Si phase
     (its "lithium plating").
+
+    <j_Si> is an algebraic state: as PyBaMM's average over every node it would make each
+    node's equations depend on every other's (a dense Jacobian block).
     """
 
     def __init__(self, param, options):
@@ -34,14 +37,19 @@ class IrreversibleUptake(BasePlating):
         c = N / (self.param.p.L * self.param.A_cc)
         field = pybamm.FullBroadcast(c, "positive electrode", "current collector")
         zero = pybamm.FullBroadcast(pybamm.Scalar(0), "positive electrode", "current collector")
-        variables = {n.UPTAKE_STATE: N}
+        r = pybamm.Parameter(n.phase_parameter(n.SILICON, "Positive particle radius [m]"))
+        one_c = self.param.F * self.phase_param.c_max * r / (3 * 3600)  # a particle's 1 C current density
+        variables = {
+            n.UPTAKE_STATE: N,
+            n.SI_MEAN_CURRENT: pybamm.Variable(n.SI_MEAN_CURRENT, domain="current collector", scale=one_c),
+        }
         variables.update(self._get_standard_concentration_variables(field, zero))
         variables.update(self._get_standard_overpotential_variables(zero))
         return variables
 
     def get_coupled_variables(self, variables):
         # the electrode-averaged Si current: the SPMe's Si particles share one concentration
-        j_si = variables[f"X-averaged positive electrode {self.phase_name}interfacial current density [A.m-2]"]
+        j_si = variables[n.SI_MEAN_CURRENT]
         room = pybamm.Parameter(n.UPTAKE_CAPACITY) - variables[n.UPTAKE_STATE] / (self.param.p.L * self.param.A_cc)
         j_up_av = room / pybamm.Parameter(n.UPTAKE_SCALE) * pybamm.minimum(j_si, 0)
         j_up = pybamm.PrimaryBroadcast(j_up_av, "positive electrode")
@@ -55,8 +63,16 @@ class IrreversibleUptake(BasePlating):
         L, A = self.param.p.L, self.param.A_cc
         self.rhs = {variables[n.UPTAKE_STATE]: -pybamm.x_average(a * j_up) * L * A / self.param.F}
 
+    def set_algebraic(self, variables):
+        j_si = variables[n.SI_MEAN_CURRENT]
+        average = variables[f"X-averaged positive electrode {self.phase_name}interfacial current density [A.m-2]"]
+        self.algebraic = {j_si: (j_si - average) / j_si.scale}
+
     def set_initial_conditions(self, variables):
-        self.initial_conditions = {variables[n.UPTAKE_STATE]: pybamm.Scalar(0)}
+        self.initial_conditions = {
+            variables[n.UPTAKE_STATE]: pybamm.Scalar(0),
+            variables[n.SI_MEAN_CURRENT]: pybamm.Scalar(0),
+        }
 
 
 class TotalWithUptake(pybamm.lithium_plating.TotalLithiumPlating):

@@ -20,23 +20,35 @@ class LpsclInventory(pybamm.BaseSubModel):
     (their net volume is in :class:`StackPressure`); the ionic path (:class:`IonicContact`)
     and the reaction rate (:class:`Decomposition`) follow theta, so the reaction slows as
     its reactant runs out and can never take more than the electrode holds.
+
+    theta is an algebraic state: it sums the film of every node, and held as an
+    expression it would couple every node's equations to every other's (a dense Jacobian
+    block, several times the cost of a step); as a state it is one column.
     """
 
     def __init__(self, param, options):
         super().__init__(param, options=options)
+
+    def get_fundamental_variables(self):
+        return {n.LPSCL_LEFT: pybamm.Variable(n.LPSCL_LEFT, domain="current collector")}
 
     def get_coupled_variables(self, variables):
         eps_0 = pybamm.Parameter(n.ELECTRODE_POROSITY)
         z = pybamm.Parameter(n.phase_parameter(n.GRAPHITE, n.SEI_LI_PER_FORMULA))
         N_0 = eps_0 * self.param.p.L * self.param.A_cc / pybamm.Parameter(n.LPSCL_MOLAR_VOLUME)
         n_dec = sum(variables[n.phase_decomposition_lithium(p)] for p in n.PHASES)
-        theta = 1 - n_dec / (z * N_0)
         variables.update(
             {
                 n.LPSCL_INITIAL: N_0,
                 n.LPSCL_CONSUMED: n_dec / z,
-                n.LPSCL_LEFT: theta,
-                n.ELECTROLYTE_FRACTION: variables[n.ELECTRODE_POROSITY] * theta,
+                n.ELECTROLYTE_FRACTION: variables[n.ELECTRODE_POROSITY] * variables[n.LPSCL_LEFT],
             }
         )
         return variables
+
+    def set_algebraic(self, variables):
+        theta = variables[n.LPSCL_LEFT]
+        self.algebraic = {theta: theta - (1 - variables[n.LPSCL_CONSUMED] / variables[n.LPSCL_INITIAL])}
+
+    def set_initial_conditions(self, variables):
+        self.initial_conditions = {variables[n.LPSCL_LEFT]: pybamm.Scalar(1)}

@@ -39,7 +39,7 @@ class Swelling(pybamm.BaseSubModel):
             n_k = variables[n.connected_lithium(phase)]
             m_k = variables[n.trapped_lithium(phase)]
             loosened = variables[n.loosened_volume(phase)] / eps  # share of connected volume
-            dx_dt = -variables[n.interfacial_current(phase)] / (F * eps * c_max)  # a j > 0 is delithiation
+            dx_dt = -variables[n.phase_current(phase)] / (F * eps * c_max)  # a j > 0 is delithiation
             # all Li, connected or trapped, keeps its particle swollen ...
             e_comp += beta * (n_k + m_k) / (c_max * L * A)
             # ... but only particles still bonded into the network push on the stack
