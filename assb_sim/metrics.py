@@ -296,10 +296,14 @@ def cycle_table(
 
 def _plateau_split(q_Ah: np.ndarray, voltage: np.ndarray) -> dict[str, float]:
     """Charge [C] a delithiation delivers below (graphite) and above (Si) PLATEAU_SPLIT_V,
-    each interval counted at its mean voltage."""
+    the interval that crosses it shared linearly in voltage: the split then does not
+    depend on where the solver's steps happen to fall (an interval counted whole at its
+    mean voltage moved it by up to 0.3 % between runs of equal tolerance)."""
     dq = -np.diff(q_Ah) * 3600
-    below = 0.5 * (voltage[1:] + voltage[:-1]) < PLATEAU_SPLIT_V
-    return {"graphite": float(dq[below].sum()), "si": float(dq[~below].sum())}
+    lo, hi = np.minimum(voltage[1:], voltage[:-1]), np.maximum(voltage[1:], voltage[:-1])
+    span = np.where(hi > lo, hi - lo, 1.0)
+    below = np.where(hi > lo, np.clip((PLATEAU_SPLIT_V - lo) / span, 0, 1), lo < PLATEAU_SPLIT_V)
+    return {"graphite": float((dq * below).sum()), "si": float((dq * (1 - below)).sum())}
 
 
 def decomposition_by_voltage(curve: pd.DataFrame) -> dict[str, float]:

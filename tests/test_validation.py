@@ -133,7 +133,8 @@ def test_a_protocol_that_begins_another_is_read_from_its_run(formation_spme):
     cases = pd.DataFrame([("rate", "NBR-A", 48, 60), ("formation", "NBR-A", 48, 60)], columns=CASE)
     results = run_cases(cases, "SPMe", workers=2)
     read = results[("formation", "NBR-A", 48, 60)]
-    assert read.protocol.name == "formation" and len(read.cycles) == 3
+    assert read.protocol.name == "formation"
+    assert len(read.cycles) == 3
     assert read.cycles.equals(results[("rate", "NBR-A", 48, 60)].cycles.iloc[:3])
     for key, value in formation_spme.metrics.items():
         if isinstance(value, float) and key != "elapsed_s":
