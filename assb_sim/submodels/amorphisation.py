@@ -70,6 +70,10 @@ class AmorphousSiliconOcp(pybamm.open_circuit_potential.CurrentSigmoidOpenCircui
 
     def _get_stoichiometry_and_temperature(self, variables):
         sto_surf, sto_bulk, T, T_bulk = super()._get_stoichiometry_and_temperature(variables)
+        lithium = variables.get(n.connected_lithium(n.SILICON))
+        if lithium is not None:  # the same mean from the connected-Li state: one column, not every node's
+            eps = variables[n.active_fraction(n.SILICON)]
+            sto_bulk = lithium / (eps * self.phase_param.c_max * self.domain_param.L * self.param.A_cc)
         return amorphous(sto_surf, variables), amorphous(sto_bulk, variables), T, T_bulk
 
 

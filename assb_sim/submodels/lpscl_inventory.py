@@ -34,21 +34,22 @@ class LpsclInventory(pybamm.BaseSubModel):
 
     def get_coupled_variables(self, variables):
         eps_0 = pybamm.Parameter(n.ELECTRODE_POROSITY)
-        z = pybamm.Parameter(n.phase_parameter(n.GRAPHITE, n.SEI_LI_PER_FORMULA))
         N_0 = eps_0 * self.param.p.L * self.param.A_cc / pybamm.Parameter(n.LPSCL_MOLAR_VOLUME)
-        n_dec = sum(variables[n.phase_decomposition_lithium(p)] for p in n.PHASES)
+        theta = variables[n.LPSCL_LEFT]
         variables.update(
             {
                 n.LPSCL_INITIAL: N_0,
-                n.LPSCL_CONSUMED: n_dec / z,
-                n.ELECTROLYTE_FRACTION: variables[n.ELECTRODE_POROSITY] * variables[n.LPSCL_LEFT],
+                n.LPSCL_CONSUMED: N_0 * (1 - theta),
+                n.ELECTROLYTE_FRACTION: variables[n.ELECTRODE_POROSITY] * theta,
             }
         )
         return variables
 
     def set_algebraic(self, variables):
+        z = pybamm.Parameter(n.phase_parameter(n.GRAPHITE, n.SEI_LI_PER_FORMULA))
+        n_dec = sum(variables[n.phase_decomposition_lithium(p)] for p in n.PHASES)
         theta = variables[n.LPSCL_LEFT]
-        self.algebraic = {theta: theta - (1 - variables[n.LPSCL_CONSUMED] / variables[n.LPSCL_INITIAL])}
+        self.algebraic = {theta: theta - (1 - n_dec / (z * variables[n.LPSCL_INITIAL]))}
 
     def set_initial_conditions(self, variables):
         self.initial_conditions = {variables[n.LPSCL_LEFT]: pybamm.Scalar(1)}
