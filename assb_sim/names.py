@@ -207,6 +207,7 @@ UPTAKE_CAPACITY = "Si irreversible uptake capacity [mol.m-3]"
 UPTAKE_SCALE = "Si irreversible uptake filling scale [mol.m-3]"
 UPTAKE_EFOLD = "Si uptake filling share of the reversible capacity"
 SI_MEAN_CURRENT = "Si mean interfacial current density [A.m-2]"  # an algebraic state
+SI_AVERAGED_CURRENT = "X-averaged positive electrode secondary interfacial current density [A.m-2]"  # PyBaMM's
 UPTAKE_STATE = "Si irreversible uptake [mol]"
 UPTAKE_CURRENT = "Si irreversible uptake current density [A.m-2]"
 # every place Li goes in the electrode: particles (connected, trapped), products, Si uptake

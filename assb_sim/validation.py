@@ -63,6 +63,7 @@ def run_cases(cases: pd.DataFrame, model: str, bar=None, workers: int = 1) -> di
     same binder, pressure and temperature is read from that run's first cycles, not solved
     again. ``bar``: a tqdm bar advanced per case (a validation is minutes of runs).
     """
+    _SIMULATORS.clear()  # built for this call's parameter files only
     protocols = {name: load_protocol(name) for name in cases["protocol"].unique()}
     keys = [tuple(case[c] for c in CASE) for _, case in cases.iterrows()]
     host = {}  # case -> the case of the longest protocol that begins with it
@@ -86,6 +87,7 @@ def run_cases(cases: pd.DataFrame, model: str, bar=None, workers: int = 1) -> di
         if bar is not None:
             bar.set_postfix_str(f"{key[0]} {key[1]} {key[2]:g} MPa")
             bar.update(1 + len(derived))
+    _SIMULATORS.clear()
     return {k: results[k] for k in keys}
 
 

@@ -8,6 +8,7 @@ from .. import names as n
 from .laws import arrhenius, cite
 
 CORE_FLOOR = 1e-3  # rho below this stops the front smoothly: the last 1e-9 of the core
+STO_FLOOR = 1e-9  # the mean Si stoichiometry read from a state never reaches zero
 
 
 class Amorphisation(pybamm.BaseSubModel):
@@ -73,7 +74,10 @@ class AmorphousSiliconOcp(pybamm.open_circuit_potential.CurrentSigmoidOpenCircui
         lithium = variables.get(n.connected_lithium(n.SILICON))
         if lithium is not None:  # the same mean from the connected-Li state: one column, not every node's
             eps = variables[n.active_fraction(n.SILICON)]
-            sto_bulk = lithium / (eps * self.phase_param.c_max * self.domain_param.L * self.param.A_cc)
+            # equal to PyBaMM's volume average in the equations, not step by step in the solver
+            # (a product of states): floored, since the OCP's 1/x tail diverges at zero
+            capacity = eps * self.phase_param.c_max * self.domain_param.L * self.param.A_cc
+            sto_bulk = pybamm.maximum(lithium / capacity, STO_FLOOR)
         return amorphous(sto_surf, variables), amorphous(sto_bulk, variables), T, T_bulk
 
 

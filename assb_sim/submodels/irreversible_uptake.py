@@ -65,8 +65,7 @@ class IrreversibleUptake(BasePlating):
 
     def set_algebraic(self, variables):
         j_si = variables[n.SI_MEAN_CURRENT]
-        average = variables[f"X-averaged positive electrode {self.phase_name}interfacial current density [A.m-2]"]
-        self.algebraic = {j_si: (j_si - average) / j_si.scale}
+        self.algebraic = {j_si: (j_si - variables[n.SI_AVERAGED_CURRENT]) / j_si.scale}
 
     def set_initial_conditions(self, variables):
         self.initial_conditions = {

@@ -11,7 +11,7 @@ class LpsclInventory(pybamm.BaseSubModel):
     """The LPSCl of the electrode, consumed by its reductive decomposition::
 
         N_0   = eps_SE,0 L A / V_LPSCl           LPSCl in the pristine electrode [mol]
-        theta = 1 - n_dec / (z N_0)               share left (z = 8 Li per formula unit)
+        theta = 1 - n_dec / (z N_0)               share left (z = 8 Li per formula unit; an algebraic state)
         eps_SE = eps_SE,0 theta                   LPSCl volume fraction
 
     n_dec is all the Li the decomposition took, on connected and disconnected particles.
