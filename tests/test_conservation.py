@@ -25,10 +25,12 @@ def damaged():
 
 
 def test_lpscl_is_conserved(damaged):
-    """LPSCl consumed = decomposition Li / 8, and what is left is what the fraction says."""
+    """LPSCl consumed = decomposition Li / 8, and what is left is what the fraction says.
+    The fraction left is an algebraic state: the identity holds to Newton's tolerance
+    (1e-21 mol where nothing is consumed yet), not bit for bit."""
     sol = damaged.solution
     consumed = sol[n.LPSCL_CONSUMED].entries
-    np.testing.assert_allclose(consumed, sol[n.SEI_LITHIUM].entries / 8, rtol=1e-9)
+    np.testing.assert_allclose(consumed, sol[n.SEI_LITHIUM].entries / 8, rtol=1e-9, atol=1e-15)
     N_0 = sol[n.LPSCL_INITIAL].entries
     np.testing.assert_allclose(sol[n.LPSCL_LEFT].entries, 1 - consumed / N_0, rtol=1e-9)
     geo = CellGeometry(damaged.design)
