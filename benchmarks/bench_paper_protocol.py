@@ -26,7 +26,7 @@ from assb_sim import names as n
 from assb_sim.metrics import RECORDED
 from assb_sim.model import plain_composite_model
 from assb_sim.parameters import inputs
-from assb_sim.simulation import Simulator, protocol_design, solver
+from assb_sim.simulation import Simulator, _initial_ocv, protocol_design, solver
 
 
 def _twice(solve) -> tuple[float, float]:
@@ -45,7 +45,7 @@ def time_plain(protocol: assb_sim.Protocol, kind: str) -> tuple[float, float]:
     values.update(inputs(design, assb_sim.load_binder("NBR-A")) | {n.SI_INITIAL_CRYSTALLINE: 0.0})
     model = plain_composite_model(kind, side_reaction=True)
     recorded = tuple(v for v in RECORDED if v in model.variables)
-    experiment = pybamm.Experiment(protocol.pybamm_cycles(ocv=2.0))
+    experiment = pybamm.Experiment(protocol.pybamm_cycles(_initial_ocv(values)))  # as Simulator does
     sim = pybamm.Simulation(model, parameter_values=values, experiment=experiment, solver=solver(recorded))
     return _twice(lambda: sim.solve())
 
