@@ -323,8 +323,7 @@ def run_sweep(
     ``extend``: add this spec's points to a store holding another spec (else refused).
     ``quiet``: no PyBaMM warnings, in this process and the workers.
     """
-    if workers is not None and workers < 1:
-        raise InputError(f"workers: must be at least 1 (got {workers})")
+    workers = process_count(workers)
     load_protocol(spec.protocol)  # unknown names stop here, before any work
     for point in spec.points():
         _point_binder(point)  # unknown binders and bad properties stop here too
@@ -408,7 +407,6 @@ def _execute(
     if scheduler is not None:
         yield from _execute_dask(spec_json, todo, workers, scheduler)
         return
-    workers = workers or os.cpu_count() or 1
     if workers == 1:
         # Ctrl-C ends the point at its next step; that point is cut short, so it is not
         # stored (a re-run solves it) and the sweep stops as a KeyboardInterrupt
@@ -420,6 +418,13 @@ def _execute(
                 yield solved
         return
     yield from in_processes(solve_point, [(spec_json, p) for p in todo], workers, quiet)
+
+
+def process_count(workers: int | None) -> int:
+    """``workers`` checked before any work, or every core when None."""
+    if workers is not None and workers < 1:
+        raise InputError(f"workers: must be at least 1 (got {workers})")
+    return workers or os.cpu_count() or 1
 
 
 def in_processes(function: Callable, calls: list[tuple], workers: int, quiet: bool = False) -> Iterable[Any]:
@@ -441,13 +446,13 @@ def in_processes(function: Callable, calls: list[tuple], workers: int, quiet: bo
             raise
 
 
-def _execute_dask(spec_json: str, todo: list[dict], workers: int | None, scheduler: str) -> Iterable[tuple]:
+def _execute_dask(spec_json: str, todo: list[dict], workers: int, scheduler: str) -> Iterable[tuple]:
     from distributed import Client, LocalCluster
     from distributed import as_completed as dask_completed
 
     cluster = None
     if scheduler == "local":
-        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True)
         client = Client(cluster)
     else:
         client = Client(scheduler)

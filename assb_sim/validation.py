@@ -7,7 +7,6 @@ parameter was fitted to it (everything else is a prediction).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,9 +16,8 @@ from .metrics import FIRST_CYCLE_METRICS, Col, Metric, metric_value
 from .parameters import load_binder
 from .plotting import save_validation_figures
 from .protocols import Protocol, Role, load_protocol
-from .schema import InputError
 from .simulation import RunResult, Simulator, protocol_design
-from .sweeps import in_processes
+from .sweeps import in_processes, process_count
 from .targets import CASE, PREDICTED_BINDERS, load_known_misses, load_targets, target_key, tolerance_scale
 
 
@@ -188,8 +186,7 @@ def validate(
     """Solve every target's case, the pressure series and the binders without targets
     (NBR-X, PB: predictions from their measured mechanics), and the fixed-gap cell, in
     ``workers`` processes (default: every core); ``progress``: a bar over the runs."""
-    if workers is not None and workers < 1:
-        raise InputError(f"workers: must be at least 1 (got {workers})")
+    workers = process_count(workers)
     targets = load_targets() if targets is None else targets
     binders = ("NBR-A", "NBR-T", *PREDICTED_BINDERS)
     needed = pd.DataFrame(
@@ -209,7 +206,7 @@ def validate(
 
         bar = tqdm(total=len(cases), unit="run", desc=f"validate ({model})")
     try:
-        results = run_cases(cases, model, bar, workers=workers or os.cpu_count() or 1)
+        results = run_cases(cases, model, bar, workers=workers)
     finally:
         if bar is not None:
             bar.close()

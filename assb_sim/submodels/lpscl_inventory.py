@@ -34,12 +34,14 @@ class LpsclInventory(pybamm.BaseSubModel):
 
     def get_coupled_variables(self, variables):
         eps_0 = pybamm.Parameter(n.ELECTRODE_POROSITY)
+        z = pybamm.Parameter(n.phase_parameter(n.GRAPHITE, n.SEI_LI_PER_FORMULA))
         N_0 = eps_0 * self.param.p.L * self.param.A_cc / pybamm.Parameter(n.LPSCL_MOLAR_VOLUME)
         theta = variables[n.LPSCL_LEFT]
         variables.update(
             {
                 n.LPSCL_INITIAL: N_0,
                 n.LPSCL_CONSUMED: N_0 * (1 - theta),
+                n.DECOMPOSED_LITHIUM: z * N_0 * (1 - theta),
                 n.ELECTROLYTE_FRACTION: variables[n.ELECTRODE_POROSITY] * theta,
             }
         )

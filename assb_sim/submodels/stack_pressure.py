@@ -26,9 +26,8 @@ class StackPressure(pybamm.BaseSubModel):
         A, F = self.param.A_cc, self.param.F
         q = variables[n.DISCHARGE_CAPACITY] * 3600  # charge into the working electrode [C]
         dL_li = -pybamm.Parameter(n.LI_MOLAR_VOLUME) * q / (F * A)
-        # the decomposition's Li (z per LPSCl), read from the LPSCl left: one state, not every node's film
-        z = pybamm.Parameter(n.phase_parameter(n.GRAPHITE, n.SEI_LI_PER_FORMULA))
-        dL_dec = pybamm.Parameter(n.DECOMPOSITION_VOLUME) * z * variables[n.LPSCL_CONSUMED] / A
+        # read from the LPSCl left: one state, not every node's film
+        dL_dec = pybamm.Parameter(n.DECOMPOSITION_VOLUME) * variables[n.DECOMPOSED_LITHIUM] / A
         dL_stack = variables[n.THICKNESS_LOAD_BEARING] + dL_dec + dL_li
         s, K = pybamm.Parameter(n.FIXED_GAP), pybamm.Parameter(n.STACK_STIFFNESS)
         variables.update(
