@@ -54,6 +54,17 @@ def _model_kind(text: str) -> str:
     raise argparse.ArgumentTypeError(f"{text!r} (choose DFN or SPMe)")
 
 
+def _cycle_count(text: str) -> int:
+    """A whole number of cycles, at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} (a whole number of cycles, at least 1)")
+    return value
+
+
 # a binder from its measurements: option -> Binder field (assb_sim.binders.MEASURED)
 _BINDER_OPTIONS = {
     "cohesion": ("cohesion_N_m", "N_PER_M", "SAICAS cohesion [N/m]"),
@@ -120,6 +131,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--out", type=Path, metavar="DIR", help="write metrics.json, run.json, cycles.csv, figures (default: none)"
+    )
+    run.add_argument(
+        "--part-cycles",
+        type=_cycle_count,
+        metavar="N",
+        help="solve N cycles at a time, keeping only their table rows and curves: bounded memory for long runs",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar, no PyBaMM warnings")
     run.add_argument("--band", action="store_true", help="add <metric>_sd from the fit's covariance (p + 1 more runs)")
@@ -386,7 +403,9 @@ def _run(args: argparse.Namespace) -> int:
     }
     with stop_on_sigint(), quieted(args.quiet):
         try:
-            result = run(args.protocol, model=args.model, progress=not args.quiet, **case)
+            result = run(
+                args.protocol, model=args.model, progress=not args.quiet, part_cycles=args.part_cycles, **case
+            )
         except pybamm.SolverError as err:
             if INTERRUPTED in str(err):
                 print("assb-sim: interrupted before the first step finished; nothing written", file=sys.stderr)

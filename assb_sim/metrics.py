@@ -176,7 +176,7 @@ RECORDED = (
 
 
 def cycle_table(
-    solution: pybamm.Solution, protocol: Protocol, geo: CellGeometry
+    solution: pybamm.Solution, protocol: Protocol, geo: CellGeometry, start: int = 0
 ) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
     """One row per completed cycle: capacities per phase, contact, thickness, pressure.
 
@@ -186,12 +186,15 @@ def cycle_table(
     lithiation = graphite + Si + SEI + uptake, delithiation = graphite + Si - SEI - uptake.
     Variables are evaluated once on the whole solution and sliced per step (the steps'
     points are concatenated in order): far cheaper than evaluating them step by step.
+    ``start`` cycles were solved before ``solution``, which then begins with their last
+    state (a one-point cycle of its own): a long run solved a part at a time.
     """
     data = {name: solution[name].entries for name in RECORDED}
     points = len(data[n.DISCHARGE_CAPACITY])
     labels = protocol.cycle_labels()
-    rows, curves, offset = [], {}, 0
-    for number, cycle in enumerate(solution.cycles, start=1):
+    cycles = solution.cycles[1:] if start else solution.cycles
+    rows, curves, offset = [], {}, len(solution.cycles[0].t) if start else 0
+    for number, cycle in enumerate(cycles, start=start + 1):
         # a failed step can leave a cycle whose steps reach past the stored points: unfinished
         if cycle is None or number > len(labels) or offset + sum(len(s.t) for s in cycle.steps) > points:
             break
@@ -286,12 +289,16 @@ def cycle_table(
                 Curve.DECOMPOSITION: geo.mAh_g((data[n.SEI_LITHIUM][window] - data[n.SEI_LITHIUM][first]) * F),
             }
         )
-    table = pd.DataFrame(rows)
+    return accumulated(pd.DataFrame(rows)), curves
+
+
+def accumulated(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with its running sums, which span parts of a run solved separately."""
     if not table.empty:
         # the paper accumulates the capacity-normalised pressure change from cycle 2 on
         per_cycle = table[Col.DP_PER_CAPACITY].where(table[Col.CYCLE] > 1, 0.0)
         table[Col.DP_ACCUMULATED] = per_cycle.cumsum()
-    return table, curves
+    return table
 
 
 def _plateau_split(q_Ah: np.ndarray, voltage: np.ndarray) -> dict[str, float]:

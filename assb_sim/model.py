@@ -57,6 +57,8 @@ def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> 
     kind = ModelKind(kind)
     model = _MODELS[kind](OPTIONS, name=f"assb-sim {kind.value}", build=False)
     param, options = model.param, model.options
+    # single-ion conductor (transference number 1): the Li+ concentration is the lattice's
+    model.submodels["electrolyte diffusion"] = pybamm.electrolyte_diffusion.ConstantConcentration(param, options)
     model.submodels["electrolyte transport efficiency"] = IonicContact(param, options, percolation=mechanics)
     model.submodels["LPSCl inventory"] = LpsclInventory(param, options)
     for phase in PHASES:

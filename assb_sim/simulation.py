@@ -20,11 +20,11 @@ import pybamm
 
 from . import names as n
 from .binders import read_binder
-from .metrics import RECORDED, Col, Metric, cycle_table, metrics
+from .metrics import RECORDED, Col, Metric, accumulated, cycle_table, metrics
 from .model import half_cell_model
 from .parameters import CellGeometry, inputs, load_cell_design, parameter_values
 from .protocols import CC_CAPACITY_LIMIT, CellMode, Protocol, load_protocol
-from .schema import Binder, CellDesign, ModelKind
+from .schema import Binder, CellDesign, InputError, ModelKind
 
 DEFAULT_BINDER = "NBR-A"
 INTERRUPTED = "interrupted by the user (SIGINT)"
@@ -84,6 +84,7 @@ class _Monitor(pybamm.callbacks.Callback):
 
     def __init__(self, n_cycles: int, show: bool, reference_mAh_g: float = 0.0):
         self.failure: Failure | None = None
+        self.offset = 0  # cycles solved before the part being solved, as PyBaMM numbers it
         self._reference_mAh_g = reference_mAh_g
         self._where = (1, 1, "")
         self._bar = None
@@ -97,7 +98,7 @@ class _Monitor(pybamm.callbacks.Callback):
             self._bar.update(1)
 
     def on_step_start(self, logs):
-        cycle, step = logs["cycle number"][0], logs["step number"][0]
+        cycle, step = logs["cycle number"][0] + self.offset, logs["step number"][0]
         self._where = (int(cycle), int(step), str(logs["step operating conditions"]))
 
     def _record(self, reason: str) -> None:
@@ -183,16 +184,18 @@ def run(
     model: ModelKind | str = ModelKind.DFN,
     cell: CellMode | str | None = None,
     progress: bool = False,
+    part_cycles: int | None = None,
 ) -> RunResult:
     """Simulate ``protocol`` on the half cell (the paper's cell unless ``design`` is given).
 
-    Conditions resolve as: explicit argument > protocol file > cell design.
+    Conditions resolve as: explicit argument > protocol file > cell design. ``part_cycles``
+    bounds the memory of a long run (:class:`Simulator`).
     """
     protocol = protocol if isinstance(protocol, Protocol) else load_protocol(protocol)
     binder = binder if isinstance(binder, Binder) else read_binder(binder)
     given = design
     design = protocol_design(protocol, design, temperature_C=temperature_C, pressure_MPa=pressure_MPa)
-    result = Simulator(protocol, design, model).solve(binder, cell=cell, progress=progress)
+    result = Simulator(protocol, design, model, part_cycles=part_cycles).solve(binder, cell=cell, progress=progress)
     if given is not None:  # the paper's design is no choice of the user's: only a given one is compared
         explicit = {"temperature_C": temperature_C, "stack_pressure_MPa": pressure_MPa}
         result.overridden = {k: v for k, v in protocol_overrides(given, design).items() if explicit.get(k) is None}
@@ -251,21 +254,32 @@ class Simulator:
         model: ModelKind | str = ModelKind.DFN,
         values: pybamm.ParameterValues | None = None,
         full_output: bool = False,
+        part_cycles: int | None = None,
     ):
         """``full_output`` keeps every PyBaMM variable in the solution (slower); by
-        default only those assb-sim reports are stored."""
+        default only those assb-sim reports are stored. ``part_cycles`` solves a long
+        protocol that many cycles at a time, each part starting from the last state of the
+        one before and dropped once its rows of the cycle table are made: memory stays
+        bounded, and the result keeps only the last part's solution."""
+        if part_cycles is not None and part_cycles < 1:
+            raise InputError(f"part_cycles: must be at least 1, got {part_cycles}")
         self.protocol, self.design, self.kind = protocol, design, ModelKind(model)
         self._recorded = () if full_output else RECORDED
         self.values = values if values is not None else parameter_values(design)
         self._model = half_cell_model(self.kind)
         self._cycles = protocol.pybamm_cycles(_initial_ocv(self.values))
-        self._sim = self._simulation(self._cycles)
+        self._part_cycles = part_cycles or len(self._cycles)
+        # one built simulation per distinct run of cycles: the parts of a long run repeat
+        self._simulations: dict[str, pybamm.Simulation] = {}
 
     def _simulation(self, cycles: list[tuple]) -> pybamm.Simulation:
-        experiment = pybamm.Experiment(cycles)
-        return pybamm.Simulation(
-            self._model, parameter_values=self.values, experiment=experiment, solver=solver(self._recorded)
-        )
+        key = repr(cycles)
+        if key not in self._simulations:
+            experiment = pybamm.Experiment(cycles)
+            self._simulations[key] = pybamm.Simulation(
+                self._model, parameter_values=self.values, experiment=experiment, solver=solver(self._recorded)
+            )
+        return self._simulations[key]
 
     def solve(
         self,
@@ -282,8 +296,26 @@ class Simulator:
         cell = self.protocol.cell if cell is None else CellMode(cell)
         design = self.design if pressure_MPa is None else self.design.with_conditions(stack_pressure_MPa=pressure_MPa)
         values = inputs(design, binder, fixed_gap=cell == CellMode.FIXED_GAP) | (extra_inputs or {})
-        solution, failure, elapsed = self._solve(values, progress)
-        cycles, curves = cycle_table(solution, self.protocol, CellGeometry(design))
+        geo = CellGeometry(design)
+        monitor = _Monitor(self.protocol.n_cycles, progress, self.design.rate_reference_capacity_mAh_g)
+        tables, curves, state = [], {}, None
+        begin = time.perf_counter()
+        try:
+            for start in range(0, len(self._cycles), self._part_cycles):
+                part = self._solve(start, values, monitor, state)
+                if part is None:  # nothing of this part finished
+                    break
+                solution = part
+                table, part_curves = cycle_table(solution, self.protocol, geo, start)
+                tables.append(table)
+                curves |= part_curves
+                if monitor.failure is not None:
+                    break
+                state = solution.last_state
+        finally:
+            monitor.close()
+        elapsed = time.perf_counter() - begin
+        cycles, failure = accumulated(pd.concat(tables, ignore_index=True)), monitor.failure
         if failure is not None and not cycles.empty:  # the failed cycle is unfinished: not a result
             cycles = cycles[cycles[Col.CYCLE] < failure.cycle].reset_index(drop=True)
             curves = {k: v for k, v in curves.items() if k < failure.cycle}
@@ -303,26 +335,30 @@ class Simulator:
         result.metrics = metrics(result)
         return result
 
-    def _solve(self, values: dict, progress: bool) -> tuple[pybamm.Solution, Failure | None, float]:
-        """Solve the whole protocol with the built simulation.
+    def _solve(
+        self, start: int, values: dict, monitor: _Monitor, state: pybamm.Solution | None
+    ) -> pybamm.Solution | None:
+        """Solve the part of the protocol from cycle ``start`` (0-based) on, from ``state``.
 
         PyBaMM returns a partial solution for most failures; when it raises instead (a
         whole cycle infeasible), the cycles before the failing one are solved again so
         that they are kept.
         """
-        monitor = _Monitor(self.protocol.n_cycles, progress, self.design.rate_reference_capacity_mAh_g)
-        start = time.perf_counter()
+        cycles = self._cycles[start : start + self._part_cycles]
+        # PyBaMM numbers a part's cycles after the one-cycle starting state
+        monitor.offset = start - 1 if start else 0
         try:
-            solution = self._sim.solve(inputs=values, callbacks=[monitor], showprogress=False)
+            return self._simulation(cycles).solve(
+                inputs=values, callbacks=[monitor], showprogress=False, starting_solution=state
+            )
         except pybamm.SolverError as err:
             monitor.record_raised(err)
-            done = monitor.failure.cycle - 1
+            done = monitor.failure.cycle - 1 - start
             if done < 1:
-                raise pybamm.SolverError(str(monitor.failure)) from err
-            solution = self._simulation(self._cycles[:done]).solve(inputs=values, showprogress=False)
-        finally:
-            monitor.close()
-        return solution, monitor.failure, time.perf_counter() - start
+                if start == 0:
+                    raise pybamm.SolverError(str(monitor.failure)) from err
+                return None
+            return self._simulation(cycles[:done]).solve(inputs=values, showprogress=False, starting_solution=state)
 
 
 class _Solver(pybamm.IDAKLUSolver):

@@ -86,6 +86,7 @@ def _write(tmp_path, name, text):
         (["run", "formation", "--temperature", "400"], "temperature_C"),
         (["run", "formation", "--model", "P2D"], "--model"),
         (["run", "formation", "--pressure", "high"], "--pressure"),
+        (["run", "formation", "--part-cycles", "0"], "--part-cycles"),
         (["run", "/no/such/protocol.yaml"], "cannot read"),
     ],
 )

@@ -297,9 +297,11 @@ def test_extremely_stiff_stack_stops_cleanly():
 
 def test_resolving_at_another_pressure_reuses_the_built_models(formation_sim):
     formation_sim.solve(NBR_A, pressure_MPa=16)
-    before = dict(formation_sim._sim.steps_to_built_models)
+    (simulation,) = formation_sim._simulations.values()
+    before = dict(simulation.steps_to_built_models)
     formation_sim.solve(NBR_A, pressure_MPa=80)
-    after = formation_sim._sim.steps_to_built_models
+    assert list(formation_sim._simulations.values()) == [simulation]
+    after = simulation.steps_to_built_models
     assert before.keys() == after.keys()
     assert all(before[k] is after[k] for k in before)
 
