@@ -403,9 +403,7 @@ def _run(args: argparse.Namespace) -> int:
     }
     with stop_on_sigint(), quieted(args.quiet):
         try:
-            result = run(
-                args.protocol, model=args.model, progress=not args.quiet, part_cycles=args.part_cycles, **case
-            )
+            result = run(args.protocol, model=args.model, progress=not args.quiet, part_cycles=args.part_cycles, **case)
         except pybamm.SolverError as err:
             if INTERRUPTED in str(err):
                 print("assb-sim: interrupted before the first step finished; nothing written", file=sys.stderr)

@@ -7,6 +7,8 @@ inside assb-sim means the graphite/Si electrode, "Primary" graphite and "Seconda
 
 from __future__ import annotations
 
+import casadi
+import numpy as np
 import pybamm
 
 from .names import PHASES
@@ -41,6 +43,53 @@ OPTIONS = {
 
 _MODELS = {ModelKind.DFN: pybamm.lithium_ion.DFN, ModelKind.SPMe: pybamm.lithium_ion.SPMe}
 
+# A node's own equations are fewer than 10 (DFN and SPMe); a state entering more than this
+# many is an electrode-wide quantity (a connected fraction, the LPSCl left, a mean current).
+ELECTRODE_WIDE_COLUMN = 20
+
+
+def jacobian_by_column_groups(expression: casadi.MX, y: casadi.MX) -> casadi.MX:
+    """The Jacobian of ``expression`` w.r.t. ``y``, the electrode-wide states' columns apart.
+
+    CasADi builds a Jacobian from directional derivatives, one per group of columns no
+    equation shares. A state that enters every node's equations forbids all grouping of
+    the others if taken together; apart, they take one direction each and the node states
+    group as in plain PyBaMM. Same values and sparsity as ``casadi.jacobian``; ~10 % less
+    solve time (docs/speed.md).
+    """
+    count = np.diff(np.array(casadi.jacobian_sparsity(expression, y).colind()))
+    wide = np.flatnonzero(count > ELECTRODE_WIDE_COLUMN).tolist()
+    local = np.flatnonzero(count <= ELECTRODE_WIDE_COLUMN).tolist()
+    if not wide or not local:
+        return casadi.jacobian(expression, y)
+    y_local, y_wide = casadi.MX.sym("y_local", len(local)), casadi.MX.sym("y_wide", len(wide))
+    size = y.shape[0]
+    order = casadi.DM(casadi.Sparsity.triplet(size, size, local + wide, list(range(size))), 1.0)  # y = P [local; wide]
+    split = casadi.substitute(expression, y, casadi.mtimes(order, casadi.vertcat(y_local, y_wide)))
+    jac = casadi.mtimes(casadi.horzcat(casadi.jacobian(split, y_local), casadi.jacobian(split, y_wide)), order.T)
+    return casadi.substitute(jac, casadi.vertcat(y_local, y_wide), casadi.vertcat(y[local], y[wide]))
+
+
+class _ColumnGroups:
+    """PyBaMM lets a model build its own Jacobian; the coupled model's is cheaper by
+    :func:`jacobian_by_column_groups`."""
+
+    def build_casadi_jacobian(self, expression, y):
+        if self.switching_control_variables or expression.shape[0] != self.len_rhs_and_alg:
+            return super().build_casadi_jacobian(expression, y)
+        return jacobian_by_column_groups(expression, y)
+
+
+class _DFN(_ColumnGroups, pybamm.lithium_ion.DFN):
+    pass
+
+
+class _SPMe(_ColumnGroups, pybamm.lithium_ion.SPMe):
+    pass
+
+
+_COUPLED = {ModelKind.DFN: _DFN, ModelKind.SPMe: _SPMe}
+
 
 def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> pybamm.lithium_ion.BaseModel:
     """The PyBaMM half-cell model of the graphite/Si electrode, built (not discretised).
@@ -55,7 +104,7 @@ def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> 
     collector interface, voids and the LPSCl network's percolation, and the stack pressure.
     """
     kind = ModelKind(kind)
-    model = _MODELS[kind](OPTIONS, name=f"assb-sim {kind.value}", build=False)
+    model = _COUPLED[kind](OPTIONS, name=f"assb-sim {kind.value}", build=False)
     param, options = model.param, model.options
     # single-ion conductor (transference number 1): the Li+ concentration is the lattice's
     model.submodels["electrolyte diffusion"] = pybamm.electrolyte_diffusion.ConstantConcentration(param, options)

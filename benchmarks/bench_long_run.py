@@ -43,8 +43,10 @@ def main() -> None:
     wall = time.perf_counter() - start
     peak_MB = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     table = result.cycles
-    print(f"{protocol.n_cycles} cycles, SPMe, {design.temperature_C:g} degC, {design.stack_pressure_MPa:g} MPa, "
-          f"parts of {args.part_cycles or 'all'} cycles: {wall:.0f} s, peak memory {peak_MB:.0f} MB")
+    print(
+        f"{protocol.n_cycles} cycles, SPMe, {design.temperature_C:g} degC, {design.stack_pressure_MPa:g} MPa, "
+        f"parts of {args.part_cycles or 'all'} cycles: {wall:.0f} s, peak memory {peak_MB:.0f} MB"
+    )
     print(f"cycles finished {len(table)}; {result.failure or 'complete'}")
     last = table.iloc[-1]
     print(f"last cycle: delithiation {last[Col.DELITHIATION]:.1f} mAh/g, LPSCl consumed {last[Col.LPSCL_CONSUMED]:.3f}")

@@ -57,3 +57,28 @@ if __name__ == "__main__":
     runs = {case: _numbers(assb_sim.run(protocol, model=model).metrics) for case, (protocol, model) in CASES.items()}
     REFERENCE.write_text(json.dumps(runs, indent=1) + "\n")
     print(f"written {REFERENCE}", file=sys.stderr)
+
+
+def test_the_jacobian_by_column_groups_is_casadis():
+    """The coupled model's own Jacobian (electrode-wide states' columns apart) has the
+    values and sparsity of CasADi's, at a state the run reached."""
+    import casadi
+    import numpy as np
+
+    from assb_sim.simulation import Simulator, protocol_design
+
+    protocol = assb_sim.load_protocol("formation")
+    sim = Simulator(protocol, protocol_design(protocol), "SPMe")
+    result = sim.solve(assb_sim.load_binder("NBR-A"))
+    (simulation,) = sim._simulations.values()
+    state = result.solution.last_state
+    model = next(m for m in simulation.steps_to_built_models.values() if m.len_rhs_and_alg == state.all_ys[0].shape[0])
+    residual = model.rhs_algebraic_eval
+    t, y, p = residual.mx_in()
+    plain = casadi.Function("plain", [t, y, p], [casadi.jacobian(residual(t, y, p), y)])
+    inputs = np.concatenate([np.ravel(v) for v in state.all_inputs[0].values()])
+    args = (state.t[-1], state.all_ys[0][:, -1], inputs)
+    ours, theirs = model.jac_rhs_algebraic_eval(*args), plain(*args)
+    assert ours.sparsity() == theirs.sparsity()
+    assert model.jac_rhs_algebraic_eval.n_instructions() != plain.n_instructions()  # the grouped one is in use
+    np.testing.assert_allclose(ours.full(), theirs.full(), rtol=1e-12, atol=1e-12)
