@@ -6,8 +6,8 @@ values and provenance live in ``parameter_sets/materials.yaml``.
 
 Li6PS5Cl is a single-ion conductor: the Li+ concentration in the solid electrolyte is
 fixed by its lattice, so no function here depends on the "electrolyte concentration"
-argument PyBaMM passes (it stays at its initial value because the transference
-number is 1).
+argument PyBaMM passes (the model holds it at its initial value: PyBaMM's
+ConstantConcentration, docs/model.md section 1).
 """
 
 from __future__ import annotations
