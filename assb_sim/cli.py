@@ -400,10 +400,11 @@ def _run(args: argparse.Namespace) -> int:
         "pressure_MPa": args.pressure,
         "temperature_C": args.temperature,
         "cell": args.cell,
+        "part_cycles": args.part_cycles,
     }
     with stop_on_sigint(), quieted(args.quiet):
         try:
-            result = run(args.protocol, model=args.model, progress=not args.quiet, part_cycles=args.part_cycles, **case)
+            result = run(args.protocol, model=args.model, progress=not args.quiet, **case)
         except pybamm.SolverError as err:
             if INTERRUPTED in str(err):
                 print("assb-sim: interrupted before the first step finished; nothing written", file=sys.stderr)

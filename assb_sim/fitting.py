@@ -106,15 +106,17 @@ def load_fit_plan(path: Path | None = None) -> list[FitStage]:
 _SIMULATORS: dict[tuple, Simulator] = {}
 
 
-def _simulator(protocol: Protocol, design: CellDesign, model: str, names: tuple[str, ...]) -> Simulator:
+def _simulator(
+    protocol: Protocol, design: CellDesign, model: str, names: tuple[str, ...], part_cycles: int | None = None
+) -> Simulator:
     """A built model with ``names`` as input parameters, kept for later solves."""
-    key = (protocol.model_dump_json(), str(model), names, design.model_dump_json())
+    key = (protocol.model_dump_json(), str(model), names, design.model_dump_json(), part_cycles)
     if key not in _SIMULATORS:
         for old in [k for k in _SIMULATORS if k[:3] == key[:3]]:
             del _SIMULATORS[old]  # a structural step leaves the previous build unused
         pv = parameter_values(design)
         pv.update(dict.fromkeys(names, "[input]"), strict=True)  # a misspelt name fails here
-        _SIMULATORS[key] = Simulator(protocol, design, model, pv)
+        _SIMULATORS[key] = Simulator(protocol, design, model, pv, part_cycles=part_cycles)
     return _SIMULATORS[key]
 
 
@@ -694,6 +696,7 @@ def prediction_band(
     fit_file: Path | None = None,
     step: float = 0.1,
     central: bool = False,
+    part_cycles: int | None = None,
 ) -> dict[str, tuple[float, float]]:
     """Every numeric metric of a case as (value, SD) from the fit's parameter uncertainty.
 
@@ -713,7 +716,7 @@ def prediction_band(
 
     def metrics_at(values: dict[str, float]) -> dict[str, float]:
         inputs, fields = split_values(values)
-        sim = _simulator(protocol, _with_fields(design, fields), ModelKind(model).value, tuple(inputs))
+        sim = _simulator(protocol, _with_fields(design, fields), ModelKind(model).value, tuple(inputs), part_cycles)
         result = sim.solve(binder, cell=cell, extra_inputs=inputs)
         if result.failure:
             raise RuntimeError(f"prediction band run failed: {result.failure}")

@@ -43,8 +43,8 @@ OPTIONS = {
 
 _MODELS = {ModelKind.DFN: pybamm.lithium_ion.DFN, ModelKind.SPMe: pybamm.lithium_ion.SPMe}
 
-# A node's own equations are fewer than 10 (DFN and SPMe); a state entering more than this
-# many is an electrode-wide quantity (a connected fraction, the LPSCl left, a mean current).
+# A node state enters at most 10 equations (DFN; 7 in the SPMe), an electrode-wide one (a
+# connected fraction, the LPSCl left, a mean current) 21 or more: the threshold is between.
 ELECTRODE_WIDE_COLUMN = 20
 
 
@@ -52,10 +52,11 @@ def jacobian_by_column_groups(expression: casadi.MX, y: casadi.MX) -> casadi.MX:
     """The Jacobian of ``expression`` w.r.t. ``y``, the electrode-wide states' columns apart.
 
     CasADi builds a Jacobian from directional derivatives, one per group of columns no
-    equation shares. A state that enters every node's equations forbids all grouping of
-    the others if taken together; apart, they take one direction each and the node states
-    group as in plain PyBaMM. Same values and sparsity as ``casadi.jacobian``; ~10 % less
-    solve time (docs/speed.md).
+    equation shares (or, in reverse, of rows). The electrode-wide sums' equations (dense
+    rows) and the states entering every node (dense columns) together defeat both
+    groupings (109 directions for the DFN); differentiated apart, the wide columns take one
+    direction each and the node states group as in plain PyBaMM. Same values and sparsity
+    as ``casadi.jacobian``; ~10 % less solve time (docs/speed.md).
     """
     count = np.diff(np.array(casadi.jacobian_sparsity(expression, y).colind()))
     wide = np.flatnonzero(count > ELECTRODE_WIDE_COLUMN).tolist()
@@ -107,6 +108,7 @@ def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> 
     model = _COUPLED[kind](OPTIONS, name=f"assb-sim {kind.value}", build=False)
     param, options = model.param, model.options
     # single-ion conductor (transference number 1): the Li+ concentration is the lattice's
+    # (ConstantConcentration gives eps_0 c_0 / eps: constant while PyBaMM's porosity is)
     model.submodels["electrolyte diffusion"] = pybamm.electrolyte_diffusion.ConstantConcentration(param, options)
     model.submodels["electrolyte transport efficiency"] = IonicContact(param, options, percolation=mechanics)
     model.submodels["LPSCl inventory"] = LpsclInventory(param, options)

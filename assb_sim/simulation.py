@@ -84,7 +84,7 @@ class _Monitor(pybamm.callbacks.Callback):
 
     def __init__(self, n_cycles: int, show: bool, reference_mAh_g: float = 0.0):
         self.failure: Failure | None = None
-        self.offset = 0  # cycles solved before the part being solved, as PyBaMM numbers it
+        self.offset = 0  # to add to PyBaMM's cycle number in the part being solved
         self._reference_mAh_g = reference_mAh_g
         self._where = (1, 1, "")
         self._bar = None
@@ -96,6 +96,12 @@ class _Monitor(pybamm.callbacks.Callback):
     def on_cycle_end(self, logs):
         if self._bar is not None:
             self._bar.update(1)
+
+    def begin_part(self, start: int) -> None:
+        """A part from cycle ``start`` (0-based) on: PyBaMM numbers its cycles after the
+        one-cycle starting state, and a failure before its first step is in its first cycle."""
+        self.offset = start - 1 if start else 0
+        self._where = (start + 1, 1, "")
 
     def on_step_start(self, logs):
         cycle, step = logs["cycle number"][0] + self.offset, logs["step number"][0]
@@ -168,7 +174,7 @@ class RunResult:
             cycles=cycles,
             failure=failure,
             voltage_curves={k: v for k, v in self.voltage_curves.items() if k <= n_cycles},
-            elapsed_s=0.0,  # solved with the longer run (whose solution it keeps)
+            elapsed_s=0.0,  # solved with the longer run (whose solution, or last part's, it keeps)
         )
         result.metrics = metrics(result)
         return result
@@ -261,8 +267,10 @@ class Simulator:
         protocol that many cycles at a time, each part starting from the last state of the
         one before and dropped once its rows of the cycle table are made: memory stays
         bounded, and the result keeps only the last part's solution."""
-        if part_cycles is not None and part_cycles < 1:
-            raise InputError(f"part_cycles: must be at least 1, got {part_cycles}")
+        if part_cycles is not None and (
+            not isinstance(part_cycles, int) or isinstance(part_cycles, bool) or part_cycles < 1
+        ):
+            raise InputError(f"part_cycles: a whole number of cycles, at least 1, got {part_cycles!r}")
         self.protocol, self.design, self.kind = protocol, design, ModelKind(model)
         self._recorded = () if full_output else RECORDED
         self.values = values if values is not None else parameter_values(design)
@@ -272,13 +280,16 @@ class Simulator:
         # one built simulation per distinct run of cycles: the parts of a long run repeat
         self._simulations: dict[str, pybamm.Simulation] = {}
 
+    def _build(self, cycles: list[tuple]) -> pybamm.Simulation:
+        experiment = pybamm.Experiment(cycles)
+        return pybamm.Simulation(
+            self._model, parameter_values=self.values, experiment=experiment, solver=solver(self._recorded)
+        )
+
     def _simulation(self, cycles: list[tuple]) -> pybamm.Simulation:
         key = repr(cycles)
         if key not in self._simulations:
-            experiment = pybamm.Experiment(cycles)
-            self._simulations[key] = pybamm.Simulation(
-                self._model, parameter_values=self.values, experiment=experiment, solver=solver(self._recorded)
-            )
+            self._simulations[key] = self._build(cycles)
         return self._simulations[key]
 
     def solve(
@@ -345,8 +356,7 @@ class Simulator:
         that they are kept.
         """
         cycles = self._cycles[start : start + self._part_cycles]
-        # PyBaMM numbers a part's cycles after the one-cycle starting state
-        monitor.offset = start - 1 if start else 0
+        monitor.begin_part(start)
         try:
             return self._simulation(cycles).solve(
                 inputs=values, callbacks=[monitor], showprogress=False, starting_solution=state
@@ -358,7 +368,13 @@ class Simulator:
                 if start == 0:
                     raise pybamm.SolverError(str(monitor.failure)) from err
                 return None
-            return self._simulation(cycles[:done]).solve(inputs=values, showprogress=False, starting_solution=state)
+        # a one-off (not kept for later solves); if it fails too, the parts before are the result
+        try:
+            return self._build(cycles[:done]).solve(inputs=values, showprogress=False, starting_solution=state)
+        except pybamm.SolverError:
+            if start == 0:
+                raise
+            return None
 
 
 class _Solver(pybamm.IDAKLUSolver):

@@ -48,8 +48,10 @@ def main() -> None:
         f"parts of {args.part_cycles or 'all'} cycles: {wall:.0f} s, peak memory {peak_MB:.0f} MB"
     )
     print(f"cycles finished {len(table)}; {result.failure or 'complete'}")
-    last = table.iloc[-1]
-    print(f"last cycle: delithiation {last[Col.DELITHIATION]:.1f} mAh/g, LPSCl consumed {last[Col.LPSCL_CONSUMED]:.3f}")
+    if not table.empty:
+        last = table.iloc[-1]
+        delith, consumed = last[Col.DELITHIATION], last[Col.LPSCL_CONSUMED]
+        print(f"last cycle: delithiation {delith:.1f} mAh/g, LPSCl consumed {consumed:.3f}")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,16 @@ def test_a_run_solved_in_parts_matches_the_whole(formation_spme):
     assert len(parts.solution.cycles) == 2
 
 
+def test_a_shorter_last_part_is_solved_with_a_model_of_its_own(formation_spme):
+    """3 cycles in parts of 2: the first part and the 1-cycle last part, each from its own
+    built simulation; the table runs on across them."""
+    sim = Simulator(formation_spme.protocol, formation_spme.design, "SPMe", part_cycles=2)
+    parts = sim.solve(NBR_A)
+    assert len(sim._simulations) == 2
+    assert list(parts.cycles[Col.CYCLE]) == [1, 2, 3]
+    pd.testing.assert_frame_equal(parts.cycles, formation_spme.cycles, check_exact=False, rtol=2e-4, atol=1e-9)
+
+
 def test_a_failure_in_a_later_part_is_placed_in_its_cycle():
     """A fixed-gap cell on a stiff fixture loses contact in cycle 3: solved a cycle at a
     time it stops at the same cycle and step, with the two finished cycles kept."""
@@ -45,7 +55,8 @@ def test_a_failure_in_a_later_part_is_placed_in_its_cycle():
     np.testing.assert_allclose(runs[1].cycles[Col.PRESSURE], runs[0].cycles[Col.PRESSURE], rtol=1e-4)
 
 
-def test_part_cycles_must_be_a_positive_count():
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True])
+def test_part_cycles_must_be_a_positive_count(bad):
     protocol = short_protocol({"role": "formation", "cycles": 1, "c_rate": 0.3})
     with pytest.raises(assb_sim.InputError, match="part_cycles"):
-        Simulator(protocol, assb_sim.load_cell_design(), "SPMe", part_cycles=0)
+        Simulator(protocol, assb_sim.load_cell_design(), "SPMe", part_cycles=bad)

@@ -56,12 +56,6 @@ def test_a_hundred_cycles_give_what_they_gave_before_the_speed_work():
     _check("paper SPMe", assb_sim.run("paper", model="SPMe").metrics)
 
 
-if __name__ == "__main__":
-    runs = {case: _numbers(assb_sim.run(protocol, model=model).metrics) for case, (protocol, model) in CASES.items()}
-    REFERENCE.write_text(json.dumps(runs, indent=1) + "\n")
-    print(f"written {REFERENCE}", file=sys.stderr)
-
-
 def test_the_jacobian_by_column_groups_is_casadis():
     """The coupled model's own Jacobian (electrode-wide states' columns apart) has the
     values and sparsity of CasADi's, at a state the run reached."""
@@ -83,5 +77,12 @@ def test_the_jacobian_by_column_groups_is_casadis():
     args = (state.t[-1], state.all_ys[0][:, -1], inputs)
     ours, theirs = model.jac_rhs_algebraic_eval(*args), plain(*args)
     assert ours.sparsity() == theirs.sparsity()
+    assert np.isfinite(ours.full()).all()
     assert model.jac_rhs_algebraic_eval.n_instructions() != plain.n_instructions()  # the grouped one is in use
     np.testing.assert_allclose(ours.full(), theirs.full(), rtol=1e-12, atol=1e-12)
+
+
+if __name__ == "__main__":
+    runs = {case: _numbers(assb_sim.run(protocol, model=model).metrics) for case, (protocol, model) in CASES.items()}
+    REFERENCE.write_text(json.dumps(runs, indent=1) + "\n")
+    print(f"written {REFERENCE}", file=sys.stderr)
