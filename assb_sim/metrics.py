@@ -187,7 +187,8 @@ def cycle_table(
     Variables are evaluated once on the whole solution and sliced per step (the steps'
     points are concatenated in order): far cheaper than evaluating them step by step.
     ``start`` cycles were solved before ``solution``, which then begins with their last
-    state (a one-point cycle of its own): a long run solved a part at a time.
+    state (a one-point cycle of its own): a long run solved a part at a time. The running
+    sums span every part: :func:`accumulated` adds them to the joined table.
     """
     data = {name: solution[name].entries for name in RECORDED}
     points = len(data[n.DISCHARGE_CAPACITY])
@@ -289,11 +290,11 @@ def cycle_table(
                 Curve.DECOMPOSITION: geo.mAh_g((data[n.SEI_LITHIUM][window] - data[n.SEI_LITHIUM][first]) * F),
             }
         )
-    return accumulated(pd.DataFrame(rows)), curves
+    return pd.DataFrame(rows), curves
 
 
 def accumulated(table: pd.DataFrame) -> pd.DataFrame:
-    """The table with its running sums, which span parts of a run solved separately."""
+    """The cycle table of a whole run (its parts joined) with its running sums."""
     if not table.empty:
         # the paper accumulates the capacity-normalised pressure change from cycle 2 on
         per_cycle = table[Col.DP_PER_CAPACITY].where(table[Col.CYCLE] > 1, 0.0)
