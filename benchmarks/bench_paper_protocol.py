@@ -6,8 +6,10 @@ Si), the same solver with the same options and stored variables, and the same ex
 in the same process. Each is built once and solved twice: the first solve includes PyBaMM's
 set-up (a model per step kind discretised, its Jacobian built), the second is the bare
 solve a sweep point or a fit evaluation pays. Then the whole CLI (`assb-sim run paper
---out DIR`, outputs included) in a child process, with its peak memory. Only ratios are
-meaningful. Usage: ``python benchmarks/bench_paper_protocol.py [--protocol NAME] [--model DFN]``.
+--out DIR`, outputs included) in a child process, with its peak memory. With ``--compile``
+both sides compile the functions every step evaluates (assb-sim's solver, PyBaMM's cache on
+disk: a first solve on a cold cache includes the C compiler). Only ratios are meaningful.
+Usage: ``python benchmarks/bench_paper_protocol.py [--protocol NAME] [--model DFN] [--compile]``.
 """
 
 from __future__ import annotations
@@ -39,28 +41,28 @@ def _twice(solve) -> tuple[float, float]:
     return times[0], times[1]
 
 
-def time_plain(protocol: assb_sim.Protocol, kind: str) -> tuple[float, float]:
+def time_plain(protocol: assb_sim.Protocol, kind: str, compiled: bool) -> tuple[float, float]:
     design = protocol_design(protocol)
     values = assb_sim.parameter_values(design).copy()
     values.update(inputs(design, assb_sim.load_binder("NBR-A")) | {n.SI_INITIAL_CRYSTALLINE: 0.0})
     model = plain_composite_model(kind, side_reaction=True)
     recorded = tuple(v for v in RECORDED if v in model.variables)
     experiment = pybamm.Experiment(protocol.pybamm_cycles(_initial_ocv(values)))  # as Simulator does
-    sim = pybamm.Simulation(model, parameter_values=values, experiment=experiment, solver=solver(recorded))
+    sim = pybamm.Simulation(model, parameter_values=values, experiment=experiment, solver=solver(recorded, compiled))
     return _twice(lambda: sim.solve())
 
 
-def time_assb(protocol: assb_sim.Protocol, kind: str) -> tuple[float, float]:
-    sim = Simulator(protocol, protocol_design(protocol), kind)
+def time_assb(protocol: assb_sim.Protocol, kind: str, compiled: bool) -> tuple[float, float]:
+    sim = Simulator(protocol, protocol_design(protocol), kind, compiled=compiled)
     binder = assb_sim.load_binder("NBR-A")
     return _twice(lambda: sim.solve(binder))
 
 
-def time_cli(protocol: str, kind: str) -> tuple[float, float]:
+def time_cli(protocol: str, kind: str, compiled: bool) -> tuple[float, float]:
     """Wall time [s] and peak memory [MB] of the whole CLI run in a child process."""
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        command = ["assb-sim", "run", protocol, "--model", kind, "--out", out, "--quiet"]
+        command = ["assb-sim", "run", protocol, "--model", kind, "--out", out, "--quiet"] + ["--compile"] * compiled
         subprocess.run(command, check=True, capture_output=True)
         wall = time.perf_counter() - start
     return wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -70,12 +72,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--protocol", default="paper")
     parser.add_argument("--model", default="DFN", choices=("DFN", "SPMe"))
+    parser.add_argument("--compile", action="store_true", help="both sides compiled (assb_sim.simulation.solver)")
     args = parser.parse_args()
     protocol = assb_sim.load_protocol(args.protocol)
-    plain = time_plain(protocol, args.model)
-    ours = time_assb(protocol, args.model)
-    cli, peak_MB = time_cli(args.protocol, args.model)
-    print(f"protocol {protocol.name} ({protocol.n_cycles} cycles), {args.model}, pybamm {pybamm.__version__}")
+    plain = time_plain(protocol, args.model, args.compile)
+    ours = time_assb(protocol, args.model, args.compile)
+    cli, peak_MB = time_cli(args.protocol, args.model, args.compile)
+    how = "compiled" if args.compile else "CasADi's virtual machine"
+    print(f"protocol {protocol.name} ({protocol.n_cycles} cycles), {args.model}, {how}, pybamm {pybamm.__version__}")
     print(f"plain PyBaMM composite half cell : first solve {plain[0]:7.1f} s, bare solve {plain[1]:7.1f} s")
     print(f"assb-sim coupled model           : first solve {ours[0]:7.1f} s, bare solve {ours[1]:7.1f} s")
     print(f"assb-sim CLI run, outputs written: {cli:7.1f} s, peak memory {peak_MB:.0f} MB")

@@ -82,6 +82,16 @@ def test_the_jacobian_by_column_groups_is_casadis():
     np.testing.assert_allclose(ours.full(), theirs.full(), rtol=1e-12, atol=1e-12)
 
 
+
+def test_compiled_functions_give_what_the_virtual_machine_gives(tmp_path, monkeypatch, formation_spme):
+    """``compiled`` runs the step models' residual, Jacobian, events and stored variables
+    as machine code (one library per step model, in PyBaMM's cache): same equations, so
+    the same metrics (here to the last digit: -O1 reorders no floating-point operation)."""
+    monkeypatch.setenv("PYBAMM_CASADI_AOT_CACHE", str(tmp_path))  # cold: the compiler runs
+    compiled = assb_sim.run("formation", model="SPMe", compiled=True)
+    assert len(list(tmp_path.glob("*.so"))) == 3  # lithiation, CV hold, delithiation
+    assert _numbers(compiled.metrics) == pytest.approx(_numbers(formation_spme.metrics), rel=1e-9, abs=1e-15)
+
 if __name__ == "__main__":
     runs = {case: _numbers(assb_sim.run(protocol, model=model).metrics) for case, (protocol, model) in CASES.items()}
     REFERENCE.write_text(json.dumps(runs, indent=1) + "\n")
