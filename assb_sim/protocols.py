@@ -35,15 +35,52 @@ Volt = Annotated[float, Field(ge=0, le=5)]
 CC_CAPACITY_LIMIT = 8.0
 
 
-class _CapacityLimitedCRate(pybamm.step.CRate):
-    """A C-rate step whose default duration is :data:`CC_CAPACITY_LIMIT` / C hours.
+# the C-rate of the block being solved, an input parameter: the CC steps and CV holds at
+# every C-rate share one built model per kind of step (PyBaMM would build one per value)
+STEP_C_RATE = "Step C-rate"
 
-    Kept as the *default* duration (not an explicit one) so that PyBaMM reports reaching
-    it as the step not finishing, and the run stops with that reason.
+
+class _CCStep(pybamm.step.CRate):
+    """A CC step whose C-rate is the input :data:`STEP_C_RATE` (``c_rate`` its value).
+
+    A lithiation's default duration is :data:`CC_CAPACITY_LIMIT` / C hours, kept as the
+    *default* (not an explicit) duration so that PyBaMM reports reaching it as the step
+    not finishing, and the run stops with that reason; a delithiation's is PyBaMM's 2 / C.
     """
 
+    def __init__(self, c_rate: float, lithiation: bool, cutoff_V: float):
+        self.c_rate, self._lithiation, self._cutoff_V = c_rate, lithiation, cutoff_V
+        self._limit = CC_CAPACITY_LIMIT if lithiation else 2.0
+        sign, op, word = (1, "<", "Discharge") if lithiation else (-1, ">", "Charge")
+        super().__init__(
+            sign * pybamm.InputParameter(STEP_C_RATE),
+            termination=f"{op} {cutoff_V} V",
+            direction="discharge" if lithiation else "charge",
+            description=f"{word} at {c_rate}C until {cutoff_V} V",
+        )
+
     def _default_timespan(self, value):
-        return CC_CAPACITY_LIMIT / abs(value) * 3600
+        return self._limit / self.c_rate * 3600
+
+    def copy(self) -> _CCStep:
+        return _CCStep(self.c_rate, self._lithiation, self._cutoff_V)
+
+
+class _CVHold(pybamm.step.Voltage):
+    """A CV hold until the current falls to ``fraction`` of the block's C-rate ``c_rate``
+    (the input :data:`STEP_C_RATE`), or for ``hours``."""
+
+    def __init__(self, voltage_V: float, c_rate: float, fraction: float, hours: float):
+        self.c_rate, self._fraction, self._hours = c_rate, fraction, hours
+        super().__init__(
+            voltage_V,
+            duration=hours * 3600,
+            termination=[pybamm.step.CRateTermination(fraction * pybamm.InputParameter(STEP_C_RATE))],
+            description=f"Hold at {voltage_V} V for {hours:.6g} hours or until {c_rate * fraction:.6g}C",
+        )
+
+    def copy(self) -> _CVHold:
+        return _CVHold(self.value, self.c_rate, self._fraction, self._hours)
 
 
 class Role(StrEnum):
@@ -103,11 +140,9 @@ class GalvanostaticBlock(_Strict):
         r_li, r_de = self.c_rate, self.delithiation_c_rate or self.c_rate
         v_li = self.lithiation_cutoff_V
         steps = [
-            _CapacityLimitedCRate(r_li, termination=f"{v_li} V", description=f"Discharge at {r_li}C until {v_li} V"),
-            pybamm.step.string(
-                f"Hold at {v_li} V for {self.cv_hold_limit_h:.6g} hours or until {r_li * self.cv_cutoff_fraction:.6g}C"
-            ),
-            pybamm.step.string(f"Charge at {r_de}C until {self.delithiation_cutoff_V} V"),
+            _CCStep(r_li, lithiation=True, cutoff_V=v_li),
+            _CVHold(v_li, r_li, self.cv_cutoff_fraction, self.cv_hold_limit_h),
+            _CCStep(r_de, lithiation=False, cutoff_V=self.delithiation_cutoff_V),
         ]
         if self.rest_min:
             steps.insert(2, pybamm.step.string(f"Rest for {self.rest_min} minutes"))

@@ -27,7 +27,7 @@ from .binders import read_binder
 from .metrics import RECORDED, Col, Metric, accumulated, cycle_table, metrics
 from .model import half_cell_model
 from .parameters import CellGeometry, inputs, load_cell_design, parameter_values
-from .protocols import CC_CAPACITY_LIMIT, CellMode, Protocol, load_protocol
+from .protocols import CC_CAPACITY_LIMIT, STEP_C_RATE, CellMode, Protocol, load_protocol
 from .schema import Binder, CellDesign, InputError, ModelKind
 
 DEFAULT_BINDER = "NBR-A"
@@ -293,9 +293,7 @@ class Simulator:
         self._simulations: dict[str, pybamm.Simulation] = {}
 
     def _build(self, cycles: list[tuple]) -> pybamm.Simulation:
-        experiment = pybamm.Experiment(cycles)
-        ida = solver(self._recorded, self._compiled)
-        return pybamm.Simulation(self._model, parameter_values=self.values, experiment=experiment, solver=ida)
+        return experiment_simulation(self._model, self.values, cycles, solver(self._recorded, self._compiled))
 
     def _simulation(self, cycles: list[tuple]) -> pybamm.Simulation:
         key = repr(cycles)
@@ -388,6 +386,24 @@ class Simulator:
             return None
 
 
+class _Simulation(pybamm.Simulation):
+    """PyBaMM's experiment with each CC step's C-rate given as the input STEP_C_RATE
+    (the CC steps of :mod:`assb_sim.protocols`): one built model per CC direction, not per rate."""
+
+    def _build_experiment_step_inputs(self, user_inputs, step, *args, **kwargs):
+        inputs = super()._build_experiment_step_inputs(user_inputs, step, *args, **kwargs)
+        inputs[STEP_C_RATE] = getattr(step, "c_rate", 0.0)  # steps without one do not read it
+        return inputs
+
+
+def experiment_simulation(
+    model: pybamm.BaseModel, values: pybamm.ParameterValues, cycles: list[tuple], ida: pybamm.BaseSolver
+) -> pybamm.Simulation:
+    """A PyBaMM simulation of assb-sim's cycles (:meth:`Protocol.pybamm_cycles`): their CC
+    steps read the C-rate from an input parameter, which this simulation sets per step."""
+    return _Simulation(model, parameter_values=values, experiment=pybamm.Experiment(cycles), solver=ida)
+
+
 # IDAKLU evaluates these at every step: the residual, its Jacobian, the events and (named
 # "v_...") the stored variables; the rest (the initial conditions' Newton, the Jacobian
 # action, sensitivities) seldom or never
@@ -395,9 +411,9 @@ _EVERY_STEP = ("rhs_algebraic", "jac_times_cjmass", "rootfn")
 _COMPILER_FLAGS = ("-O1", "-fPIC")
 
 
-def _compile_every_step(functions: list[casadi.Function], **kwargs) -> list[casadi.Function]:
+def _compile_every_step(functions: list[casadi.Function]) -> list[casadi.Function]:
     """PyBaMM's ahead-of-time compilation of a step model's functions, limited to those
-    evaluated at every step and at -O1: ~7 s of the C compiler per step model where
+    evaluated at every step and at -O1: ~8 s of the C compiler per step model where
     PyBaMM's (all of them, -O3) ran for minutes, for the same ~1/3 less solve time."""
     hot = [i for i, f in enumerate(functions) if f.name() in _EVERY_STEP or f.name().startswith("v_")]
     result = list(functions)

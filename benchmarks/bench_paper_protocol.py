@@ -28,7 +28,7 @@ from assb_sim import names as n
 from assb_sim.metrics import RECORDED
 from assb_sim.model import plain_composite_model
 from assb_sim.parameters import inputs
-from assb_sim.simulation import Simulator, _initial_ocv, protocol_design, solver
+from assb_sim.simulation import Simulator, _initial_ocv, experiment_simulation, protocol_design, solver
 
 
 def _twice(solve) -> tuple[float, float]:
@@ -47,8 +47,8 @@ def time_plain(protocol: assb_sim.Protocol, kind: str, compiled: bool) -> tuple[
     values.update(inputs(design, assb_sim.load_binder("NBR-A")) | {n.SI_INITIAL_CRYSTALLINE: 0.0})
     model = plain_composite_model(kind, side_reaction=True)
     recorded = tuple(v for v in RECORDED if v in model.variables)
-    experiment = pybamm.Experiment(protocol.pybamm_cycles(_initial_ocv(values)))  # as Simulator does
-    sim = pybamm.Simulation(model, parameter_values=values, experiment=experiment, solver=solver(recorded, compiled))
+    cycles = protocol.pybamm_cycles(_initial_ocv(values))  # as Simulator does
+    sim = experiment_simulation(model, values, cycles, solver(recorded, compiled))
     return _twice(lambda: sim.solve())
 
 

@@ -2,18 +2,22 @@
 
 A standalone run builds, discretises and solves; a sweep point after the first reuses the
 built model (stack pressure is an input parameter) and only solves. Prints both and their
-ratio. Usage: ``python benchmarks/bench_sweep.py [--protocol formation] [--model DFN] [--points 10]``.
+ratio. With ``--compile`` both compile their functions (``ASSB_SIM_COMPILE``); run it twice to
+time a warm cache. Usage:
+``python benchmarks/bench_sweep.py [--protocol formation] [--model DFN] [--points 10] [--compile]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 
 import numpy as np
 
 import assb_sim
+from assb_sim.simulation import COMPILE_ENV
 from assb_sim.sweeps import SweepSpec, run_sweep
 
 
@@ -22,7 +26,10 @@ def main() -> None:
     parser.add_argument("--protocol", default="formation")
     parser.add_argument("--model", default="DFN")
     parser.add_argument("--points", type=int, default=10)
+    parser.add_argument("--compile", action="store_true", help="compiled solver functions, in both")
     args = parser.parse_args()
+    if args.compile:
+        os.environ[COMPILE_ENV] = "1"
 
     start = time.perf_counter()
     assb_sim.run(args.protocol, model=args.model, pressure_MPa=30)

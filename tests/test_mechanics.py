@@ -1,7 +1,6 @@
 """Electrochemo-mechanical coupling: limits, conservation, monotonic trends, fixed-gap cells."""
 
 import numpy as np
-import pybamm
 import pytest
 from conftest import short_protocol
 
@@ -12,7 +11,7 @@ from assb_sim.model import half_cell_model, plain_composite_model
 from assb_sim.parameters import F, inputs, load_binder, load_cell_design, parameter_values
 from assb_sim.protocols import CellMode
 from assb_sim.schema import Binder
-from assb_sim.simulation import Simulator, solver
+from assb_sim.simulation import Simulator, experiment_simulation, solver
 
 ONE_CYCLE = short_protocol({"role": "formation", "cycles": 1, "c_rate": 0.15})
 RATE_BLOCKS = ({"role": "rate", "cycles": 1, "c_rate": 0.15}, {"role": "rate", "cycles": 1, "c_rate": 1.5})
@@ -42,7 +41,7 @@ def formation_sim() -> Simulator:
 
 def _capacities(model, values, given_inputs):
     exp = ONE_CYCLE.blocks[0].experiment(ocv=1.0)
-    sol = pybamm.Simulation(model, parameter_values=values, experiment=exp, solver=solver()).solve(inputs=given_inputs)
+    sol = experiment_simulation(model, values, exp.cycles, solver()).solve(inputs=given_inputs)
     q = sol[n.DISCHARGE_CAPACITY].entries
     return q.max(), q.max() - q[-1]
 

@@ -4,7 +4,7 @@ import pybamm
 import pytest
 
 from assb_sim import load_protocol
-from assb_sim.protocols import protocol_names
+from assb_sim.protocols import STEP_C_RATE, protocol_names
 
 
 def _steps(protocol_name):
@@ -17,19 +17,24 @@ def test_all_shipped_protocols_load():
         assert _steps(name)
 
 
+def _value(step) -> float:
+    return float(step.value.evaluate(inputs={STEP_C_RATE: step.c_rate}))
+
+
 def test_lithiation_is_cccv_to_10mV_and_delithiation_cc_to_2V():
     (cccv, hold, delith) = _steps("formation")[0]
     assert isinstance(cccv, pybamm.step.CRate)
-    assert cccv.value == pytest.approx(0.15)  # positive = PyBaMM discharge = lithiation here
+    # the C-rate is an input parameter (one built model for every rate), given per step
+    assert _value(cccv) == pytest.approx(0.15)  # positive = PyBaMM discharge = lithiation here
     assert isinstance(cccv.termination[0], pybamm.step.VoltageTermination)
     assert cccv.termination[0].value == pytest.approx(0.01)
     assert isinstance(hold, pybamm.step.Voltage)
     assert hold.value == pytest.approx(0.01)
     # the CV step ends when the current has fallen to 10 % of the CC current
     assert isinstance(hold.termination[0], pybamm.step.CRateTermination)
-    assert hold.termination[0].value == pytest.approx(0.1 * 0.15)
+    assert float(hold.termination[0].value.evaluate(inputs={STEP_C_RATE: hold.c_rate})) == pytest.approx(0.1 * 0.15)
     assert isinstance(delith, pybamm.step.CRate)
-    assert delith.value == pytest.approx(-0.15)  # negative = delithiation
+    assert _value(delith) == pytest.approx(-0.15)  # negative = delithiation
     assert delith.termination[0].value == pytest.approx(2.0)
 
 

@@ -19,8 +19,8 @@ import assb_sim
 REFERENCE = Path(__file__).parent / "data" / "reference_metrics.json"
 RTOL = 2e-4  # accumulated over a cycle's steps at the solver's rtol of 1e-6
 # a quantity that is ~0 is compared in absolute terms: the delaminated fraction of a sound
-# cell (~5e-8) is the sum of many steps' increments, each resolved to IDA's atol (1e-8)
-ATOL = 1e-7
+# cell (3e-7, 4e-8 fixed-gap) is a ratchet state whose tolerance resolves 1e-12 (its scale)
+ATOL = 1e-9
 
 
 def _numbers(metrics: dict) -> dict[str, float]:
@@ -82,7 +82,6 @@ def test_the_jacobian_by_column_groups_is_casadis():
     np.testing.assert_allclose(ours.full(), theirs.full(), rtol=1e-12, atol=1e-12)
 
 
-
 def test_compiled_functions_give_what_the_virtual_machine_gives(tmp_path, monkeypatch, formation_spme):
     """``compiled`` runs the step models' residual, Jacobian, events and stored variables
     as machine code (one library per step model, in PyBaMM's cache): same equations, so
@@ -91,6 +90,7 @@ def test_compiled_functions_give_what_the_virtual_machine_gives(tmp_path, monkey
     compiled = assb_sim.run("formation", model="SPMe", compiled=True)
     assert len(list(tmp_path.glob("*.so"))) == 3  # lithiation, CV hold, delithiation
     assert _numbers(compiled.metrics) == pytest.approx(_numbers(formation_spme.metrics), rel=1e-9, abs=1e-15)
+
 
 if __name__ == "__main__":
     runs = {case: _numbers(assb_sim.run(protocol, model=model).metrics) for case, (protocol, model) in CASES.items()}

@@ -39,7 +39,9 @@ class Delamination(pybamm.BaseSubModel):
 
     def get_fundamental_variables(self):
         # the contact follows from the state alone: the kinetics needs it before the strains
-        H_max = pybamm.Variable(n.DELAMINATION_HAZARD, scale=0.1)
+        # a sound cell's hazard is ~3e-7 and only ratchets up: at a scale of 0.1 its absolute
+        # tolerance (1e-9) let it drift by 1.5e-7 over a 5 h CV hold with its rate at zero
+        H_max = pybamm.Variable(n.DELAMINATION_HAZARD, scale=1e-4)
         d = 1 - pybamm.exp(-H_max)
         exposed = 1 - contact_factor()  # share of a delaminated area that loses contact
         return {n.DELAMINATION_HAZARD: H_max, n.DELAMINATED: d, n.COLLECTOR_CONTACT: 1 - exposed * d}
