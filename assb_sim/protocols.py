@@ -51,11 +51,11 @@ class _CCStep(pybamm.step.CRate):
     def __init__(self, c_rate: float, lithiation: bool, cutoff_V: float):
         self.c_rate, self._lithiation, self._cutoff_V = c_rate, lithiation, cutoff_V
         self._limit = CC_CAPACITY_LIMIT if lithiation else 2.0
+        # the sign and the cut-off's side say the direction: PyBaMM reads none from an input
         sign, op, word = (1, "<", "Discharge") if lithiation else (-1, ">", "Charge")
         super().__init__(
             sign * pybamm.InputParameter(STEP_C_RATE),
             termination=f"{op} {cutoff_V} V",
-            direction="discharge" if lithiation else "charge",
             description=f"{word} at {c_rate}C until {cutoff_V} V",
         )
 
@@ -133,7 +133,9 @@ class GalvanostaticBlock(_Strict):
         return self.cv_limit_h if self.cv_limit_h is not None else max(12.0, 2 / self.c_rate)
 
     def experiment(self, ocv: float) -> pybamm.Experiment:
-        """The block as a PyBaMM experiment (``ocv`` unused: CC steps start anywhere)."""
+        """The block as a PyBaMM experiment (``ocv`` unused: CC steps start anywhere); solve
+        it with :func:`~assb_sim.simulation.experiment_simulation`, which sets the steps'
+        C-rate input."""
         return pybamm.Experiment([tuple(self.cycle())] * self.cycles)
 
     def cycle(self) -> list[pybamm.step.BaseStep]:

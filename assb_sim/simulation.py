@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -277,7 +278,7 @@ class Simulator:
         one before and dropped once its rows of the cycle table are made: memory stays
         bounded, and the result keeps only the last part's solution. ``compiled`` (default:
         ``ASSB_SIM_COMPILE``) compiles the functions every step evaluates (:func:`solver`):
-        worth it from the second solve of a step model on this machine."""
+        worth it from the second solve of the same step models on this machine."""
         if part_cycles is not None and (
             not isinstance(part_cycles, int) or isinstance(part_cycles, bool) or part_cycles < 1
         ):
@@ -387,8 +388,9 @@ class Simulator:
 
 
 class _Simulation(pybamm.Simulation):
-    """PyBaMM's experiment with each CC step's C-rate given as the input STEP_C_RATE
-    (the CC steps of :mod:`assb_sim.protocols`): one built model per CC direction, not per rate."""
+    """PyBaMM's experiment with each step's block C-rate given as the input STEP_C_RATE
+    (the CC steps and CV holds of :mod:`assb_sim.protocols`): one built model per kind of
+    step, not per rate."""
 
     def _build_experiment_step_inputs(self, user_inputs, step, *args, **kwargs):
         inputs = super()._build_experiment_step_inputs(user_inputs, step, *args, **kwargs)
@@ -409,23 +411,36 @@ def experiment_simulation(
 # action, sensitivities) seldom or never
 _EVERY_STEP = ("rhs_algebraic", "jac_times_cjmass", "rootfn")
 _COMPILER_FLAGS = ("-O1", "-fPIC")
+_SWAP = threading.Lock()  # PyBaMM's module attribute is swapped during a set-up
 
 
 def _compile_every_step(functions: list[casadi.Function]) -> list[casadi.Function]:
     """PyBaMM's ahead-of-time compilation of a step model's functions, limited to those
-    evaluated at every step and at -O1: ~8 s of the C compiler per step model where
-    PyBaMM's (all of them, -O3) ran for minutes, for the same ~1/3 less solve time."""
+    evaluated at every step and to -O1: ~8 s of the C compiler per DFN step model, where
+    PyBaMM's (every function, -O3) ran for minutes."""
     hot = [i for i, f in enumerate(functions) if f.name() in _EVERY_STEP or f.name().startswith("v_")]
+    compiled = aot_compile([functions[i] for i in hot], flags=_COMPILER_FLAGS)
+    if any(f.class_name() != "External" for f in compiled):  # PyBaMM fell back, with a log line
+        warnings.warn("assb-sim: the C compiler failed: solving interpreted (PyBaMM's log says why)", stacklevel=2)
     result = list(functions)
-    for i, compiled in zip(hot, aot_compile([functions[i] for i in hot], flags=_COMPILER_FLAGS), strict=True):
-        result[i] = compiled
+    for i, function in zip(hot, compiled, strict=True):
+        result[i] = function
     return result
 
 
 class _Solver(pybamm.IDAKLUSolver):
     """IDAKLU that refuses to start a step once Ctrl-C asked to stop (PyBaMM then ends the
-    experiment as after a failed step and returns the cycles solved so far), and whose
-    ``compile`` option compiles only what every step evaluates (:func:`_compile_every_step`)."""
+    experiment as after a failed step and returns the cycles solved so far), and that with
+    ``compiled`` compiles what every step evaluates (:func:`_compile_every_step`).
+
+    PyBaMM's ``compile`` option stays off outside :meth:`set_up`: its solutions would
+    compile every variable evaluated afterwards (at -O3), such as those of a long run's
+    starting state.
+    """
+
+    def __init__(self, *args, compiled: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.compiled = compiled
 
     def step(self, *args, **kwargs):
         if _STOP.is_set():
@@ -433,14 +448,16 @@ class _Solver(pybamm.IDAKLUSolver):
         return super().step(*args, **kwargs)
 
     def set_up(self, *args, **kwargs):
-        if not self._options["compile"]:
+        if not self.compiled:
             return super().set_up(*args, **kwargs)
-        # PyBaMM calls its module's aot_compile with no say in what or how: swapped for the call
-        everything, idaklu_solver.aot_compile = idaklu_solver.aot_compile, _compile_every_step
-        try:
-            return super().set_up(*args, **kwargs)
-        finally:
-            idaklu_solver.aot_compile = everything
+        with _SWAP:  # PyBaMM calls its module's aot_compile, with no say in what or how
+            everything, idaklu_solver.aot_compile = idaklu_solver.aot_compile, _compile_every_step
+            self._options["compile"] = True
+            try:
+                return super().set_up(*args, **kwargs)
+            finally:
+                self._options["compile"] = False
+                idaklu_solver.aot_compile = everything
 
 
 def compile_requested() -> bool:
@@ -459,13 +476,14 @@ def solver(output_variables: tuple[str, ...] = (), compiled: bool | None = None)
     electrode-wide sums) jump at every step change and would shrink the steps for nothing
     (Newton still solves every equation to tolerance); docs/speed.md has the figures.
     ``compiled`` (default: :func:`compile_requested`) turns the functions every step
-    evaluates into machine code, once per step model and machine (PyBaMM's cache on
-    disk): ~1/3 less solve time after ~7 s of the C compiler per step model. Only with
-    ``output_variables``: PyBaMM would compile every variable read afterwards at -O3.
+    evaluates into machine code, once per step model (its parameter values are compiled
+    in) and machine (PyBaMM's cache on disk): 14-35 % less solve time after ~8 s of the C
+    compiler per DFN step model.
     """
-    compiled = compile_requested() if compiled is None else compiled
-    options = {"suppress_algebraic_error": True, "compile": compiled and bool(output_variables)}
-    return _Solver(atol=1e-8, rtol=1e-6, output_variables=list(output_variables) or None, options=options)
+    compiled = compile_requested() if compiled is None else bool(compiled)
+    options = {"suppress_algebraic_error": True}
+    output = list(output_variables) or None
+    return _Solver(atol=1e-8, rtol=1e-6, output_variables=output, options=options, compiled=compiled)
 
 
 def _initial_ocv(values: pybamm.ParameterValues) -> float:

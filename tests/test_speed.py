@@ -82,14 +82,21 @@ def test_the_jacobian_by_column_groups_is_casadis():
     np.testing.assert_allclose(ours.full(), theirs.full(), rtol=1e-12, atol=1e-12)
 
 
-def test_compiled_functions_give_what_the_virtual_machine_gives(tmp_path, monkeypatch, formation_spme):
+def test_compiled_functions_give_what_the_virtual_machine_gives(tmp_path, monkeypatch, recwarn):
     """``compiled`` runs the step models' residual, Jacobian, events and stored variables
     as machine code (one library per step model, in PyBaMM's cache): same equations, so
-    the same metrics (here to the last digit: -O1 reorders no floating-point operation)."""
+    the same metrics (here to the last digit: -O1 reorders no floating-point operation).
+    A long run in parts compiles nothing more: the variables of each part's starting
+    state are evaluated by CasADi, not compiled at PyBaMM's -O3 one by one."""
     monkeypatch.setenv("PYBAMM_CASADI_AOT_CACHE", str(tmp_path))  # cold: the compiler runs
+    interpreted = assb_sim.run("formation", model="SPMe", compiled=False)
     compiled = assb_sim.run("formation", model="SPMe", compiled=True)
+    in_parts = assb_sim.run("formation", model="SPMe", compiled=True, part_cycles=1)
+    assert not [w for w in recwarn if "C compiler failed" in str(w.message)]
     assert len(list(tmp_path.glob("*.so"))) == 3  # lithiation, CV hold, delithiation
-    assert _numbers(compiled.metrics) == pytest.approx(_numbers(formation_spme.metrics), rel=1e-9, abs=1e-15)
+    assert _numbers(compiled.metrics) == pytest.approx(_numbers(interpreted.metrics), rel=1e-9, abs=1e-15)
+    # a run in parts restarts the integrator at each part (tests/test_long_runs.py)
+    assert _numbers(in_parts.metrics) == pytest.approx(_numbers(interpreted.metrics), rel=RTOL, abs=ATOL)
 
 
 if __name__ == "__main__":
