@@ -402,7 +402,8 @@ def experiment_simulation(
     model: pybamm.BaseModel, values: pybamm.ParameterValues, cycles: list[tuple], ida: pybamm.BaseSolver
 ) -> pybamm.Simulation:
     """A PyBaMM simulation of assb-sim's cycles (:meth:`Protocol.pybamm_cycles`): their CC
-    steps read the C-rate from an input parameter, which this simulation sets per step."""
+    steps and CV holds read the block's C-rate from an input parameter, which this
+    simulation sets per step."""
     return _Simulation(model, parameter_values=values, experiment=pybamm.Experiment(cycles), solver=ida)
 
 
