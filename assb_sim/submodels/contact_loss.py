@@ -5,7 +5,7 @@ from __future__ import annotations
 import pybamm
 
 from .. import names as n
-from .laws import smooth_abs
+from .laws import mean_current, smooth_abs
 
 STRAIN_FLOOR = 1e-3  # below this the electrode has not expanded yet: no contraction share
 
@@ -46,9 +46,8 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
         variables[loosened] = pybamm.Variable(loosened, scale=pp.epsilon_s_av)
         capacity = pp.epsilon_s_av * pp.c_max * self.domain_param.L * self.param.A_cc
         variables[lithium] = pybamm.Variable(lithium, scale=capacity)
-        current = n.phase_current(self.phase)  # scale: the phase's 1 C current density
-        one_c = self.param.F * pp.epsilon_s_av * pp.c_max / 3600
-        variables[current] = pybamm.Variable(current, domain="current collector", scale=one_c)
+        current = n.phase_current(self.phase)
+        variables[current] = mean_current(current, self.param.F * pp.epsilon_s_av * pp.c_max / 3600)
         return variables
 
     def get_coupled_variables(self, variables):

@@ -6,7 +6,7 @@ import pybamm
 from pybamm.models.submodels.interface.lithium_plating.base_plating import BasePlating
 
 from .. import names as n
-from .laws import cite
+from .laws import cite, mean_current
 
 
 class IrreversibleUptake(BasePlating):
@@ -41,7 +41,7 @@ class IrreversibleUptake(BasePlating):
         one_c = self.param.F * self.phase_param.c_max * r / (3 * 3600)  # a particle's 1 C current density
         variables = {
             n.UPTAKE_STATE: N,
-            n.SI_MEAN_CURRENT: pybamm.Variable(n.SI_MEAN_CURRENT, domain="current collector", scale=one_c),
+            n.SI_MEAN_CURRENT: mean_current(n.SI_MEAN_CURRENT, one_c),
         }
         variables.update(self._get_standard_concentration_variables(field, zero))
         variables.update(self._get_standard_overpotential_variables(zero))
