@@ -9,7 +9,7 @@ from assb_sim import names as n
 from assb_sim.metrics import Col, Metric
 from assb_sim.parameters import CellGeometry, load_binder, load_cell_design, parameter_values
 from assb_sim.simulation import Simulator
-from assb_sim.submodels import laws, percolation
+from assb_sim.submodels import amorphisation, laws, percolation
 
 ONE_CYCLE = short_protocol({"role": "formation", "cycles": 1, "c_rate": 0.15})
 TWO_CYCLES = short_protocol({"role": "formation", "cycles": 2, "c_rate": 0.15})
@@ -127,7 +127,9 @@ def _metrics():
     return Simulator(TWO_CYCLES, load_cell_design(), "SPMe").solve(NBR_T, pressure_MPa=30).metrics
 
 
-@pytest.mark.parametrize(("module", "name"), [(laws, "RATE_SMOOTHING"), (percolation, "GAP_FLOOR")])
+@pytest.mark.parametrize(
+    ("module", "name"), [(laws, "RATE_SMOOTHING"), (percolation, "GAP_FLOOR"), (amorphisation, "NUCLEUS_RADIUS")]
+)
 def test_results_do_not_depend_on_the_smoothing_constants(module, name, monkeypatch):
     """Halving and doubling a numerical smoothing constant moves no metric by 0.5 %."""
     keys = (Metric.FIRST_DELITHIATION, Metric.ICE, Metric.SI_CONNECTED_FINAL, Metric.THICKNESS_FINAL)

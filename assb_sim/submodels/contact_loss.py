@@ -87,7 +87,8 @@ class ContactLoss(pybamm.active_material.LossActiveMaterial):
 
     def set_algebraic(self, variables):
         current = variables[n.phase_current(self.phase)]
-        self.algebraic = {current: (current - variables[n.interfacial_current(self.phase)]) / current.scale}
+        # PyBaMM divides an equation by its state's scale itself
+        self.algebraic = {current: current - variables[n.interfacial_current(self.phase)]}
 
     def set_initial_conditions(self, variables):
         super().set_initial_conditions(variables)

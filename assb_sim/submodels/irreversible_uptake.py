@@ -65,7 +65,7 @@ class IrreversibleUptake(BasePlating):
 
     def set_algebraic(self, variables):
         j_si = variables[n.SI_MEAN_CURRENT]
-        self.algebraic = {j_si: (j_si - variables[n.SI_AVERAGED_CURRENT]) / j_si.scale}
+        self.algebraic = {j_si: j_si - variables[n.SI_AVERAGED_CURRENT]}  # PyBaMM divides by the scale
 
     def set_initial_conditions(self, variables):
         self.initial_conditions = {

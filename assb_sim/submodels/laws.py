@@ -20,15 +20,16 @@ TOUGHNESS_FLOOR = 1e-3  # [J/m2] keeps G / Gamma finite for a binder without coh
 T_REF = 298.15  # [K] reference temperature of every Arrhenius law
 RATE_SMOOTHING = 1e-6  # [s-1] |de/dt| is rounded off below this (0.15 C moves Si strain at ~7e-5 s-1)
 # an electrode-wide mean current's scale, in its phase's 1 C current: IDA's absolute tolerance
-# (1e-8 of a scaled state, simulation.solver) is then its relative one (1e-6) of that 1 C
+# (1e-8 of a scaled state, simulation.solver) is then 1e-6 of 1 C, what its relative
+# tolerance (1e-6) asks of a 1 C current
 MEAN_CURRENT_SCALE = 100
 
 
 def mean_current(name: str, one_c: pybamm.Symbol) -> pybamm.Variable:
-    """A phase's electrode-mean current as an algebraic state, scaled so that it is held
-    to the accuracy of the cell's current, not to 1e-8 of its own 1 C: at 1 C scale a
-    phase carrying almost nothing (Si on graphite's plateau) held Newton to 1e-8 C, four
-    times the Newton failures of plain PyBaMM (docs/speed.md)."""
+    """A phase's electrode-mean current as an algebraic state, held to 1e-6 of 1 C where
+    it is small, not to 1e-8: at 1 C scale a phase carrying almost nothing (Si on
+    graphite's plateau) held Newton to 1e-8 C, four times the Newton failures of plain
+    PyBaMM (docs/speed.md)."""
     return pybamm.Variable(name, domain="current collector", scale=one_c * MEAN_CURRENT_SCALE)
 
 
