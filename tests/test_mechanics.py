@@ -115,7 +115,7 @@ def test_confinement_independent_isolation_does_not_depend_on_pressure():
 def test_lithium_is_conserved_with_contact_loss():
     """Connected + trapped + decomposition + Si uptake Li = charge passed, over 10 damaging cycles."""
     protocol = short_protocol({"role": "cycling", "cycles": 10, "c_rate": 0.3})
-    result = Simulator(protocol, load_cell_design(), "SPMe").solve(PB, pressure_MPa=10)
+    result = Simulator(protocol, load_cell_design(), "SPMe", full_output=True).solve(PB, pressure_MPa=10)
     sol = result.solution
     assert result.metrics[Metric.TRAPPED_LI_FINAL] > 10  # the test means something only with damage
     held = sum(sol[v].entries for v in n.ELECTRODE_LITHIUM)
@@ -260,7 +260,7 @@ def test_fixed_gap_without_swelling_sees_only_the_li_foil():
             n.phase_parameter(n.SILICON, n.SEI_DIFFUSIVITY): 0.0,
         }
     )
-    result = Simulator(ONE_CYCLE, design, "SPMe", values=values).solve(NBR_A, cell=CellMode.FIXED_GAP)
+    result = Simulator(ONE_CYCLE, design, "SPMe", values=values, full_output=True).solve(NBR_A, cell=CellMode.FIXED_GAP)
     sol = result.solution
     q_mAh_cm2 = sol[n.DISCHARGE_CAPACITY].entries * 1e3 / (CellGeometry_area(design) * 1e4)
     dL_li = sol[n.THICKNESS_LI].entries
