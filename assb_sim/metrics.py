@@ -203,34 +203,33 @@ def cycle_table(
     sums span every part: :func:`accumulated` adds them to the joined table.
     """
     data = {name: solution[name].entries for name in RECORDED}
-    points = len(data[n.DISCHARGE_CAPACITY])
-    labels = protocol.cycle_labels()
-    offset = len(solution.cycles[0].t) if start else 0
-    finished, stop = [], offset
+    times, labels = solution.t, protocol.cycle_labels()
+    finished, spans = [], []  # spans: each solved step's first and last stored point
     for number, cycle in enumerate(solution.cycles[1:] if start else solution.cycles, start=start + 1):
-        # a failed step can leave a cycle whose steps reach past the stored points: unfinished
-        stop += sum(len(s.t) for s in cycle.steps) if cycle is not None else 0
-        if cycle is None or number > len(labels) or stop > points:
+        if cycle is None or number > len(labels):
             break
-        finished.append(cycle)
-    steps = [step for cycle in finished for step in cycle.steps]
-    lengths = np.array([len(step.t) for step in steps], dtype=int)
-    stops = offset - 1 + np.cumsum(lengths)
-    starts = stops - lengths + 1
+        # a step PyBaMM skipped (its cut-off met at its start) stored nothing
+        solved = [step for step in cycle.steps if not isinstance(step, pybamm.EmptySolution)]
+        where = [_stored_span(times, step) for step in solved]
+        if not solved or None in where:  # a failed step can leave a cycle past the stored points
+            break
+        finished.append((cycle, solved))
+        spans += where
+    steps = [step for _, solved in finished for step in solved]
+    starts, stops = (np.array([span[end] for span in spans], dtype=int) for end in (0, 1))
     # each variable at each step's first and last point: (step, 2)
     at = {name: np.column_stack([values[starts], values[stops]]) for name, values in data.items()}
     at |= step_ends(steps, STEP_ENDS) if steps else {}
     rows, curves, k = [], {}, 0  # k: the step's index in ``steps``
-    for number, cycle in enumerate(finished, start=start + 1):
+    for number, (cycle, solved) in enumerate(finished, start=start + 1):
         block, index = labels[number - 1]
-        first = offset
+        first = int(starts[k])
         parts = ("total", n.GRAPHITE, n.SILICON, "sei", "uptake")
         charge = dict.fromkeys((f"{d}_{p}" for d in ("lith", "delith") for p in parts), 0.0)
         dp = dict.fromkeys(("lith", "delith", "rest"), 0.0)
         plateau = {"graphite": 0.0, "si": 0.0}
-        for step in cycle.steps:
-            i, j = offset, offset + len(step.t) - 1
-            offset = j + 1
+        for _ in solved:
+            i, j = int(starts[k]), int(stops[k])
             delta = {name: float(values[k, 1] - values[k, 0]) for name, values in at.items()}
             k += 1
             dq = delta[n.DISCHARGE_CAPACITY] * 3600
@@ -301,11 +300,11 @@ def cycle_table(
                 Col.CV_TIME_LIMITED: time_limited,
             }
         )
-        window = slice(first, offset)
+        window = slice(first, int(stops[k - 1]) + 1)
         q = data[n.DISCHARGE_CAPACITY][window]
         curves[number] = pd.DataFrame(
             {
-                Curve.TIME: solution.t[window] / 3600,
+                Curve.TIME: times[window] / 3600,
                 Curve.VOLTAGE: data[n.VOLTAGE][window],
                 Curve.CURRENT: data[n.CURRENT][window] / (geo.area * 1e4) * 1e3,
                 Curve.CAPACITY: geo.mAh_g((q - q[0]) * 3600),
@@ -324,6 +323,15 @@ def accumulated(table: pd.DataFrame) -> pd.DataFrame:
         per_cycle = table[Col.DP_PER_CAPACITY].where(table[Col.CYCLE] > 1, 0.0)
         table[Col.DP_ACCUMULATED] = per_cycle.cumsum()
     return table
+
+
+def _stored_span(t: np.ndarray, step: pybamm.Solution) -> tuple[int, int] | None:
+    """Where a step's points lie in its run's stored times ``t`` (first, last index), found
+    by time, since a cycle whose first step PyBaMM skipped also holds the state carried
+    over; None if they are not all stored (a failed step)."""
+    i = int(np.searchsorted(t, step.t[0]))
+    j = i + len(step.t) - 1
+    return (i, j) if j < len(t) and t[j] == step.t[-1] else None
 
 
 def _plateau_split(q_Ah: np.ndarray, voltage: np.ndarray) -> dict[str, float]:

@@ -3,13 +3,15 @@
 import itertools
 
 import numpy as np
+import pandas as pd
+import pybamm
 import pytest
 from conftest import short_protocol
 
 import assb_sim
 from assb_sim import names as n
-from assb_sim.metrics import Col, Metric, step_ends
-from assb_sim.parameters import F
+from assb_sim.metrics import Col, Metric, cycle_table, step_ends
+from assb_sim.parameters import CellGeometry, F
 from assb_sim.protocols import CellMode
 
 
@@ -147,3 +149,18 @@ def test_solve_defaults_to_the_protocols_cell_mode():
     result = sim.solve(assb_sim.load_binder("NBR-A"))
     assert result.cell is CellMode.FIXED_GAP
     assert result.metrics[Metric.PRESSURE_FINAL] < result.metrics[Metric.PRESSURE_INITIAL]
+
+
+def test_a_step_pybamm_skipped_adds_nothing_to_the_table(formation_spme, monkeypatch):
+    """PyBaMM keeps a step whose cut-off is met at its start as an EmptySolution, without
+    stored points: the cycle table reads past it (it raised on it before)."""
+    solution, protocol = formation_spme.solution, formation_spme.protocol
+    geo = CellGeometry(formation_spme.design)
+    table, curves = cycle_table(solution, protocol, geo)
+    cycle = solution.cycles[1]
+    skipped = pybamm.EmptySolution("Event exceeded in initial conditions", t=cycle.t[-1])
+    monkeypatch.setattr(cycle, "steps", [*cycle.steps, skipped])  # the cycle's last step skipped
+    with_skips, skipped_curves = cycle_table(solution, protocol, geo)
+    pd.testing.assert_frame_equal(with_skips, table)
+    for number, curve in curves.items():
+        pd.testing.assert_frame_equal(skipped_curves[number], curve)
