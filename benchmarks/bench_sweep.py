@@ -6,8 +6,8 @@ The sweep's first point builds its model; then a standalone run and the sweep po
 same pressure alternate ``--repeats`` times (a slow spell of this shared machine hits both
 of a pair) and the median of the pairs' ratios is the figure. The standalone runs come
 after the sweep's first point, so they do not pay the process's one-off costs (imports,
-PyBaMM's caches): the stricter ratio. With ``--compile`` both
-compile their functions (``ASSB_SIM_COMPILE``); run it twice to time a warm cache. Usage:
+PyBaMM's caches): the stricter ratio. With ``--compile`` both compile their functions
+(``ASSB_SIM_COMPILE``); run it twice to time a warm cache. Usage:
 ``python benchmarks/bench_sweep.py [--protocol formation] [--model DFN] [--repeats 5] [--compile]``.
 """
 
