@@ -113,7 +113,7 @@ def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> 
     model.submodels["electrolyte transport efficiency"] = IonicContact(param, options, percolation=mechanics)
     model.submodels["LPSCl inventory"] = LpsclInventory(param, options)
     for phase in PHASES:
-        model.submodels[f"positive {phase} sei"] = Decomposition(param, options, phase)
+        model.submodels[f"positive {phase} sei"] = Decomposition(param, options, phase, kind == ModelKind.SPMe)
         model.submodels[f"positive {phase} interface"] = InterphaseKinetics(param, options, phase, mechanics)
     model.submodels["Si amorphisation"] = Amorphisation(param, options)
     model.submodels["positive secondary open-circuit potential"] = AmorphousSiliconOcp(param, options)

@@ -7,7 +7,7 @@ from conftest import short_protocol
 
 import assb_sim
 from assb_sim import names as n
-from assb_sim.metrics import Metric
+from assb_sim.metrics import Col, Metric
 from assb_sim.parameters import load_binder, load_cell_design, parameter_values
 from assb_sim.simulation import Simulator
 from assb_sim.submodels.laws import binder_temperature_factor, lithium_hardening
@@ -86,6 +86,22 @@ def test_decomposition_runs_only_below_its_onset(two_cycles):
     assert low["above_1.0V"] == 0
     assert low["1.0-0.2V"] == 0
     assert low["0.2V-cutoff"] < ours["0.2V-cutoff"]
+
+
+def test_spme_decomposition_follows_the_dfn_where_the_lpscl_network_conducts_poorly():
+    """With the LPSCl's conductivity cut 300-fold (as a consumed, void-diluted network cuts
+    it) the SPMe's local potential would span far more than its uniform reaction allows;
+    read at its mean potential its decomposition stays the DFN's (read locally: 24 times
+    the DFN's on the second delithiation, a runaway over hundreds of cycles)."""
+    design = load_cell_design()
+    tables = {}
+    for model in ("SPMe", "DFN"):
+        values = parameter_values(design)
+        values["LPSCl reference ionic conductivity [S.m-1]"] /= 300
+        tables[model] = Simulator(TWO_CYCLES, design, model, values=values).solve(NBR_A).cycles.iloc[-1]
+    spme, dfn = tables["SPMe"], tables["DFN"]
+    assert spme[Col.SEI_DELITHIATION] == pytest.approx(dfn[Col.SEI_DELITHIATION], rel=0.5)
+    assert spme[Col.LPSCL_CONSUMED] == pytest.approx(dfn[Col.LPSCL_CONSUMED], rel=0.1)
 
 
 @pytest.mark.parametrize("law", [binder_temperature_factor, lambda: lithium_hardening(pybamm.Parameter("T"))])

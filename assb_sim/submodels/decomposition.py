@@ -30,10 +30,17 @@ class Decomposition(pybamm.sei.SEIGrowth):
     particles (a falls at the same rate k) does not jump when particles disconnect; PyBaMM
     alone would pile the film of the lost particles onto the survivors and stop their growth.
     The film's resistance is in series with charge transfer (:class:`InterphaseKinetics`).
+
+    ``x_averaged_potential`` (the SPMe): dphi is the electrode's mean, the one the SPMe's
+    main reactions see. The SPMe's local dphi(x) adds the electrolyte's drop for a reaction
+    it holds uniform; once the LPSCl network's conductance is cut that drop reaches volts,
+    and exp(-F dphi / RT) at the electrode's back made the decomposition run away where the
+    DFN, which moves the reaction to the separator, shows nothing of it (docs/model.md).
     """
 
-    def __init__(self, param, options, phase):
+    def __init__(self, param, options, phase, x_averaged_potential: bool = False):
         super().__init__(param, "positive", options, phase=phase)
+        self.x_averaged_potential = x_averaged_potential
         cite("Wenzel2018", "Tan2019", "Zhu2015", "Schwietert2020")
 
     def get_fundamental_variables(self):
@@ -52,7 +59,11 @@ class Decomposition(pybamm.sei.SEIGrowth):
     def get_coupled_variables(self, variables):
         F, R, phase = self.param.F, self.param.R, self.phase_param
         T = variables["Positive electrode temperature [K]"]
-        dphi = variables["Positive electrode surface potential difference [V]"]
+        if self.x_averaged_potential:
+            mean = variables["X-averaged positive electrode surface potential difference [V]"]
+            dphi = pybamm.PrimaryBroadcast(mean, "positive electrode")
+        else:
+            dphi = variables["Positive electrode surface potential difference [V]"]
         L = variables[f"Positive {self.reaction_name}thickness [m]"]
         U_on = pybamm.Parameter(n.phase_parameter(self.phase, n.DECOMPOSITION_ONSET))
         alpha = pybamm.Parameter(n.phase_parameter(self.phase, n.DECOMPOSITION_TRANSFER))
