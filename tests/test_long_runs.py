@@ -60,3 +60,23 @@ def test_part_cycles_must_be_a_positive_count(bad):
     protocol = short_protocol({"role": "formation", "cycles": 1, "c_rate": 0.3})
     with pytest.raises(assb_sim.InputError, match="part_cycles"):
         Simulator(protocol, assb_sim.load_cell_design(), "SPMe", part_cycles=bad)
+
+
+@pytest.mark.slow
+def test_a_thousand_cycles_complete_in_parts():
+    """Formation and 1000 cycles at 0.3 C in parts of 50 (SPMe, NBR-A, 48 MPa) at 15 degC;
+    at the paper's 60 degC the cell runs out of LPSCl first (docs/speed.md, "Long runs").
+    The electrolyte is consumed a little every cycle and never all of it, the capacity
+    fades every cycle, and the result keeps only the last part's solution."""
+    blocks = [{"role": "formation", "cycles": 3, "c_rate": 0.15}, {"role": "cycling", "cycles": 1000, "c_rate": 0.3}]
+    protocol = assb_sim.Protocol.model_validate({"name": "life-1000", "blocks": blocks})
+    design = assb_sim.load_cell_design().with_conditions(temperature_C=15, stack_pressure_MPa=48)
+    result = Simulator(protocol, design, "SPMe", part_cycles=50).solve(NBR_A)
+    assert result.complete, result.failure
+    assert list(result.cycles[Col.CYCLE]) == list(range(1, 1004))
+    consumed = result.cycles[Col.LPSCL_CONSUMED].to_numpy()
+    assert (np.diff(consumed) > 0).all()
+    assert consumed[-1] < 1
+    cycling = result.cycles[Col.DELITHIATION].to_numpy()[3:]
+    assert (np.diff(cycling) < 0).all()
+    assert len(result.solution.cycles) == 1 + 3  # the last part (1003 = 20 x 50 + 3) after its starting state
