@@ -48,6 +48,9 @@ class Col:
     GRAPHITE_PLATEAU = "graphite_plateau_delithiation_mAh_g"
     SI_PLATEAU = "si_plateau_delithiation_mAh_g"
     LPSCL_CONSUMED = "lpscl_consumed_fraction"
+    # the electrolyte's potential drop across the electrode, the largest at the cycle's step
+    # starts and ends: the SPMe is an expansion in it (docs/model.md)
+    ELECTROLYTE_DROP = "electrolyte_drop_mV"
     TRAPPED_LI = "trapped_li_mAh_g"
     GRAPHITE_CONNECTED = "graphite_connected_fraction"
     SI_CONNECTED = "si_connected_fraction"
@@ -169,6 +172,7 @@ STEP_ENDS = (
     n.LPSCL_CONSUMED,
     n.LPSCL_INITIAL,
     n.SI_CRYSTALLINE,
+    n.ELECTROLYTE_DROP,
 )
 
 
@@ -242,7 +246,7 @@ def cycle_table(
     rows, curves, k = [], {}, 0  # k: the step's index in ``steps``
     for number, (cycle, solved) in enumerate(finished, start=start + 1):
         block, index = labels[number - 1]
-        first = int(starts[k])
+        first, first_step = int(starts[k]), k
         parts = ("total", n.GRAPHITE, n.SILICON, "sei", "uptake")
         charge = dict.fromkeys((f"{d}_{p}" for d in ("lith", "delith") for p in parts), 0.0)
         dp = dict.fromkeys(("lith", "delith", "rest"), 0.0)
@@ -300,6 +304,7 @@ def cycle_table(
                 Col.GRAPHITE_PLATEAU: geo.mAh_g(plateau["graphite"]),
                 Col.SI_PLATEAU: geo.mAh_g(plateau["si"]),
                 Col.LPSCL_CONSUMED: end[n.LPSCL_CONSUMED] / end[n.LPSCL_INITIAL],
+                Col.ELECTROLYTE_DROP: float(np.abs(at[n.ELECTROLYTE_DROP][first_step:k]).max()) * 1e3,
                 Col.TRAPPED_LI: geo.mAh_g(trapped * F),
                 Col.GRAPHITE_CONNECTED: end[n.connected_fraction(n.GRAPHITE)],
                 Col.SI_CONNECTED: end[n.connected_fraction(n.SILICON)],

@@ -11,7 +11,7 @@ import casadi
 import numpy as np
 import pybamm
 
-from .names import PHASES
+from .names import ELECTROLYTE_DROP, PHASES
 from .schema import ModelKind
 from .submodels import (
     Amorphisation,
@@ -130,6 +130,9 @@ def half_cell_model(kind: ModelKind = ModelKind.DFN, mechanics: bool = True) -> 
         model.submodels["percolation"] = Percolation(param, options)
         model.submodels["stack pressure"] = StackPressure(param, options)
     model.build_model()
+    # what the SPMe expands in, read where each step begins and ends (metrics.Col.ELECTROLYTE_DROP)
+    phi_e = model.variables["Positive electrolyte potential [V]"]
+    model.variables[ELECTROLYTE_DROP] = pybamm.boundary_value(phi_e, "left") - pybamm.boundary_value(phi_e, "right")
     return model
 
 

@@ -79,6 +79,8 @@ DRIVING_STRAIN = {SILICON: SI_STRAIN, GRAPHITE: COMPOSITE_STRAIN}  # whose cycli
 
 LPSCL_INITIAL = "LPSCl in the pristine electrode [mol]"
 LPSCL_CONSUMED = "LPSCl consumed by decomposition [mol]"
+# separator side minus collector side: the SPMe is an expansion in it
+ELECTROLYTE_DROP = "Electrolyte potential drop across the electrode [V]"
 DECOMPOSED_LITHIUM = "Li taken by the LPSCl decomposition [mol]"  # read from the LPSCl left
 LPSCL_LEFT = "LPSCl remaining fraction"
 ELECTROLYTE_FRACTION = "LPSCl volume fraction"

@@ -70,9 +70,13 @@ def test_lithiation_ends_on_the_cv_cutoff(formation_dfn):
 
 
 def test_spme_agrees_with_dfn(formation_dfn, formation_spme):
-    """With a single-ion conductor no salt gradient forms, so SPMe is close to DFN."""
+    """With a single-ion conductor no salt gradient forms, so SPMe is close to DFN; the
+    electrolyte's drop across the electrode it expands in is then a few mV in both."""
     for key in (Metric.FIRST_DELITHIATION, Metric.FIRST_LITHIATION):
         assert formation_spme.metrics[key] == pytest.approx(formation_dfn.metrics[key], rel=0.02)
+    drop = formation_spme.cycles[Col.ELECTROLYTE_DROP]
+    np.testing.assert_allclose(drop, formation_dfn.cycles[Col.ELECTROLYTE_DROP], rtol=0.05)
+    assert drop.between(0.5, 10).all()
 
 
 def test_spme_overestimates_rate_capability_of_a_thick_cold_electrode():

@@ -31,16 +31,17 @@ class Decomposition(pybamm.sei.SEIGrowth):
     alone would pile the film of the lost particles onto the survivors and stop their growth.
     The film's resistance is in series with charge transfer (:class:`InterphaseKinetics`).
 
-    ``x_averaged_potential`` (the SPMe): dphi is the electrode's mean, the one the SPMe's
-    main reactions see. The SPMe's local dphi(x) adds the electrolyte's drop for a reaction
-    it holds uniform; once the LPSCl network's conductance is cut that drop reaches volts,
-    and exp(-F dphi / RT) at the electrode's back made the decomposition run away where the
-    DFN, which moves the reaction to the separator, shows nothing of it (docs/model.md).
+    ``mean_potential`` (the SPMe): the reaction runs at the electrode's mean surface
+    potential difference, the leading order of the SPMe's expansion in the electrolyte's
+    potential drop. The SPMe's local dphi(x) adds that drop to first order, for an
+    electrolyte current it takes from a uniform reaction; with the LPSCl network's
+    conductance cut it reached volts at the electrode's back, where exp(-F dphi / RT) made
+    the decomposition run away far beyond the DFN's (docs/model.md).
     """
 
-    def __init__(self, param, options, phase, x_averaged_potential: bool = False):
+    def __init__(self, param, options, phase, mean_potential: bool = False):
         super().__init__(param, "positive", options, phase=phase)
-        self.x_averaged_potential = x_averaged_potential
+        self.mean_potential = mean_potential
         cite("Wenzel2018", "Tan2019", "Zhu2015", "Schwietert2020")
 
     def get_fundamental_variables(self):
@@ -59,7 +60,7 @@ class Decomposition(pybamm.sei.SEIGrowth):
     def get_coupled_variables(self, variables):
         F, R, phase = self.param.F, self.param.R, self.phase_param
         T = variables["Positive electrode temperature [K]"]
-        if self.x_averaged_potential:
+        if self.mean_potential:
             mean = variables["X-averaged positive electrode surface potential difference [V]"]
             dphi = pybamm.PrimaryBroadcast(mean, "positive electrode")
         else:
