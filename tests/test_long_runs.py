@@ -68,8 +68,9 @@ def test_a_thousand_cycles_complete_in_parts():
     at the paper's 60 degC the cell runs out of LPSCl first (docs/speed.md, "Long runs").
     The electrolyte is consumed a little every cycle and never all of it, the capacity
     fades every cycle, and the result keeps only the last part's solution."""
-    blocks = [{"role": "formation", "cycles": 3, "c_rate": 0.15}, {"role": "cycling", "cycles": 1000, "c_rate": 0.3}]
-    protocol = assb_sim.Protocol.model_validate({"name": "life-1000", "blocks": blocks})
+    protocol = short_protocol(
+        {"role": "formation", "cycles": 3, "c_rate": 0.15}, {"role": "cycling", "cycles": 1000, "c_rate": 0.3}
+    )
     design = assb_sim.load_cell_design().with_conditions(temperature_C=15, stack_pressure_MPa=48)
     result = Simulator(protocol, design, "SPMe", part_cycles=50).solve(NBR_A)
     assert result.complete, result.failure
